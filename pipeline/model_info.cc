@@ -1,0 +1,2 @@
+#include "pipeline/model_info.h"
+// Implemented by the pipeline owner.
