@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# Runs every test: the dev preset (warnings are errors), ASan+UBSan, the
-# threaded tests under TSan, and the fuzz targets on their seed corpora.
+# Runs every check CI runs:
+#   1. clang-format is applied;
+#   2. the dev preset (-Wall -Wextra -Wconversion -Wshadow -Werror) builds and ctest passes;
+#   3. the ASan+UBSan preset builds and ctest passes;
+#   4. the tests labelled `threads` pass under ThreadSanitizer;
+#   5. the libFuzzer targets run on their seed corpora (KWS_FUZZ_SECONDS, default 60).
+# KWS_TEST_PRESETS="dev" limits the presets (for a quick local run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
-for preset in dev ci-sanitize; do
-  echo "== $preset"
+presets=${KWS_TEST_PRESETS:-"dev ci-sanitize ci-tsan"}
+
+./tools/format.sh --check
+
+for preset in $presets; do
+  echo "== preset $preset"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs"
   ctest --preset "$preset" -j "$jobs"
 done
+
+if [[ -x tools/fuzz.sh && " $presets " == *" ci-sanitize "* ]]; then
+  echo "== fuzz"
+  ./tools/fuzz.sh "${KWS_FUZZ_SECONDS:-60}"
+fi
