@@ -1,0 +1,39 @@
+// Optimized int8 kernels: same signatures and bit-identical results as kws::nn::ref.
+// Each function holds its SIMD arms (x86 AVX2 chosen at run time with a CPU check,
+// ARM NEON at compile time) and the portable scalar code as the fallback.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "nn/kernels/types.h"
+#include "nn/status.h"
+
+namespace kws::nn::opt {
+
+Status conv_s8_buffer_size(const ConvParams& params, const Dims4& input, const Dims4& filter,
+                           const Dims4& output, size_t* bytes);
+Status conv_s8(const Scratch& scratch, const ConvParams& params, const PerChannelQuant& quant,
+               const Dims4& input_dims, const int8_t* input, const Dims4& filter_dims,
+               const int8_t* filter, const int32_t* bias, const Dims4& output_dims, int8_t* output);
+
+Status depthwise_conv_s8_buffer_size(const DepthwiseConvParams& params, const Dims4& input,
+                                     const Dims4& filter, const Dims4& output, size_t* bytes);
+Status depthwise_conv_s8(const Scratch& scratch, const DepthwiseConvParams& params,
+                         const PerChannelQuant& quant, const Dims4& input_dims, const int8_t* input,
+                         const Dims4& filter_dims, const int8_t* filter, const int32_t* bias,
+                         const Dims4& output_dims, int8_t* output);
+
+Status fully_connected_s8_buffer_size(const FullyConnectedParams& params,
+                                      const FullyConnectedDims& dims, size_t* bytes);
+Status fully_connected_s8(const Scratch& scratch, const FullyConnectedParams& params,
+                          const FullyConnectedDims& dims, const int8_t* input, const int8_t* filter,
+                          const int32_t* bias, int8_t* output);
+
+// The ISA path taken on this CPU: "avx2", "neon" or "scalar".
+const char* isa();
+
+// Tests force the scalar arm to check it against the SIMD arms; not for production use.
+void force_scalar_for_testing(bool force);
+
+}  // namespace kws::nn::opt
