@@ -1,0 +1,73 @@
+// Runs subgraph 0 of a parsed int8 .tflite model inside one caller-owned arena.
+//
+// Usage: needed_bytes(model) -> caller provides that many bytes (any alignment)
+// -> init(model, arena, len) -> fill input(i) -> invoke() -> read output(i).
+// Contract: init validates every op (types, shapes, quantization) and computes
+// all requantization parameters (TFLite's Prepare); invoke() allocates nothing
+// and touches only the arena. Constant tensors point into the model bytes,
+// which must outlive the interpreter. Activations share arena bytes by
+// lifetime: an input is valid until invoke() starts, an output until the next
+// input write. No heap, no exceptions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "nn/ops/op_kernel.h"
+#include "nn/status.h"
+#include "nn/tflite_model.h"
+
+namespace kws::nn {
+
+// A model input or output as the caller sees it.
+struct TensorView {
+  TensorType type = TensorType::kInt8;
+  int32_t dims[kMaxDims] = {};
+  int num_dims = 0;
+  float scale = 0.0f;  // 0 when not quantized
+  int32_t zero_point = 0;
+  void* data = nullptr;
+  size_t bytes = 0;
+};
+
+class Interpreter {
+ public:
+  static constexpr size_t kArenaAlignment = 16;
+  // Planner bookkeeping is bounded so that sizing needs no heap.
+  static constexpr size_t kMaxPlannedBuffers = 192;
+
+  // Arena bytes for `model` (bookkeeping + prepared op data + planned
+  // activations and kernel scratch + alignment slack). Unsupported ops and
+  // invalid op parameters are reported here.
+  static Status needed_bytes(const TfliteModel& model, size_t* bytes);
+
+  Status init(const TfliteModel& model, void* arena, size_t len);
+  Status invoke();
+
+  bool initialized() const { return initialized_; }
+  size_t num_inputs() const { return inputs_.size(); }
+  size_t num_outputs() const { return outputs_.size(); }
+  TensorView input(size_t i) const;
+  TensorView output(size_t i) const;
+  // Bytes of the arena the activation plan uses (for reports and tests).
+  size_t activation_bytes() const { return activation_bytes_; }
+
+ private:
+  // Sizes (self == nullptr) or builds (self != nullptr, base/len the aligned
+  // arena) the whole runtime state; one code path so both always agree.
+  static Status build(const TfliteModel& model, uint8_t* base, size_t len, size_t* bytes,
+                      Interpreter* self);
+  TensorView view(int32_t tensor_index) const;
+
+  const TfliteModel* model_ = nullptr;
+  OpNode* ops_ = nullptr;
+  RuntimeTensor* tensors_ = nullptr;
+  uint32_t num_ops_ = 0;
+  uint32_t num_tensors_ = 0;
+  I32List inputs_;
+  I32List outputs_;
+  size_t activation_bytes_ = 0;
+  bool initialized_ = false;
+};
+
+}  // namespace kws::nn

@@ -1,0 +1,270 @@
+// CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: shape checks and TFLite's
+// requantization (per channel for convolutions, per tensor or per channel for
+// fully connected) computed once in prepare.
+#include "nn/ops/op_table.h"
+
+#include "nn/ops/op_util.h"
+
+namespace kws::nn::ops {
+
+namespace {
+
+namespace fc = field::conv2d;
+namespace fd = field::depthwise_conv2d;
+namespace ff = field::fully_connected;
+
+struct ConvData {
+  DepthwiseConvParams params;  // .conv for CONV_2D
+  Dims4 input;
+  Dims4 filter;
+  Dims4 output;
+  int32_t channels = 0;
+  int32_t* multipliers = nullptr;
+  int32_t* shifts = nullptr;
+};
+
+// Shared by CONV_2D and DEPTHWISE_CONV_2D.
+Status prepare_conv_like(const PrepareContext& ctx, bool depthwise, void* persistent,
+                         OpMemory* mem) {
+  KWS_RETURN_IF_ERROR(
+      expect_options(ctx, depthwise ? options_type::kDepthwiseConv2d : options_type::kConv2d));
+  RuntimeTensor* in = ctx.input(0);
+  RuntimeTensor* filter = ctx.input(1);
+  RuntimeTensor* bias = ctx.input(2);
+  RuntimeTensor* out = ctx.output(0);
+  KWS_RETURN_IF_ERROR(expect(in, TensorType::kInt8, "input"));
+  KWS_RETURN_IF_ERROR(expect(filter, TensorType::kInt8, "filter"));
+  KWS_RETURN_IF_ERROR(expect(out, TensorType::kInt8, "output"));
+  if (in->num_dims != 4 || filter->num_dims != 4 || out->num_dims != 4) {
+    return Status::Error(StatusCode::kUnsupported, "input, filter and output must be 4-D");
+  }
+  if (!filter->constant) {
+    return Status::Error(StatusCode::kUnsupported, "filter must be constant");
+  }
+  KWS_RETURN_IF_ERROR(expect_quantized(in, "input"));
+  KWS_RETURN_IF_ERROR(expect_quantized(out, "output"));
+  KWS_RETURN_IF_ERROR(expect_quantized(filter, "filter"));
+  ConvData d;
+  KWS_RETURN_IF_ERROR(to_dims4(*in, &d.input, "input"));
+  KWS_RETURN_IF_ERROR(to_dims4(*filter, &d.filter, "filter"));
+  KWS_RETURN_IF_ERROR(to_dims4(*out, &d.output, "output"));
+  d.channels = d.output.c;
+  const int32_t filter_channels = depthwise ? d.filter.c : d.filter.n;
+  if (filter_channels != d.channels) {
+    return Status::Error(StatusCode::kMalformedModel, "filter has %d output channels, output %d",
+                         filter_channels, d.channels);
+  }
+  if (bias != nullptr) {
+    KWS_RETURN_IF_ERROR(expect(bias, TensorType::kInt32, "bias"));
+    if (elements(*bias) != static_cast<size_t>(d.channels) || !bias->constant) {
+      return Status::Error(StatusCode::kMalformedModel, "bias must be %d constant values",
+                           d.channels);
+    }
+  }
+  const QuantInfo fq = ctx.input_quant(1);
+  if (fq.num_channels != 1 && fq.num_channels != static_cast<uint32_t>(d.channels)) {
+    return Status::Error(StatusCode::kMalformedModel, "filter has %u scales for %d channels",
+                         fq.num_channels, d.channels);
+  }
+  for (uint32_t c = 0; c < fq.num_channels; ++c) {
+    if (fq.zero_point(c) != 0) {
+      return Status::Error(StatusCode::kUnsupported, "filter zero point %lld (must be 0)",
+                           static_cast<long long>(fq.zero_point(c)));
+    }
+  }
+  int8_t padding_raw = 0;
+  int32_t stride_w = 1, stride_h = 1, dil_w = 1, dil_h = 1;
+  const OperatorDesc& od = *ctx.desc;
+  const auto& m = *ctx.model;
+  KWS_RETURN_IF_ERROR(m.option<int8_t>(od, fc::kPadding, 0, &padding_raw));
+  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fc::kStrideW, 1, &stride_w));
+  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fc::kStrideH, 1, &stride_h));
+  if (depthwise) {
+    KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fd::kDepthMultiplier, 1, &d.params.depth_multiplier));
+    KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fd::kDilationW, 1, &dil_w));
+    KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fd::kDilationH, 1, &dil_h));
+    KWS_RETURN_IF_ERROR(output_activation(ctx, fd::kActivation, *out, &d.params.conv.activation_min,
+                                          &d.params.conv.activation_max));
+    if (d.params.depth_multiplier <= 0 || d.input.c * d.params.depth_multiplier != d.channels) {
+      // Some converters write depth_multiplier 0/1 loosely: derive it as TFLite does.
+      if (d.input.c > 0 && d.channels % d.input.c == 0) {
+        d.params.depth_multiplier = d.channels / d.input.c;
+      } else {
+        return Status::Error(StatusCode::kMalformedModel,
+                             "%d output channels for %d input channels", d.channels, d.input.c);
+      }
+    }
+  } else {
+    KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fc::kDilationW, 1, &dil_w));
+    KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fc::kDilationH, 1, &dil_h));
+    KWS_RETURN_IF_ERROR(output_activation(ctx, fc::kActivation, *out, &d.params.conv.activation_min,
+                                          &d.params.conv.activation_max));
+    if (d.filter.c <= 0 || d.input.c % d.filter.c != 0) {
+      return Status::Error(StatusCode::kMalformedModel, "input has %d channels, filter %d",
+                           d.input.c, d.filter.c);
+    }
+  }
+  if (d.input.n != d.output.n) {
+    return Status::Error(StatusCode::kMalformedModel, "batch %d in, %d out", d.input.n, d.output.n);
+  }
+  Padding padding = Padding::kSame;
+  KWS_RETURN_IF_ERROR(to_padding(padding_raw, &padding));
+  ConvParams& p = d.params.conv;
+  p.stride_h = stride_h;
+  p.stride_w = stride_w;
+  p.dilation_h = dil_h;
+  p.dilation_w = dil_w;
+  int32_t out_h = 0, out_w = 0;
+  KWS_RETURN_IF_ERROR(
+      compute_padding(padding, d.input.h, d.filter.h, stride_h, dil_h, &out_h, &p.pad_h));
+  KWS_RETURN_IF_ERROR(
+      compute_padding(padding, d.input.w, d.filter.w, stride_w, dil_w, &out_w, &p.pad_w));
+  if (out_h != d.output.h || out_w != d.output.w) {
+    return Status::Error(StatusCode::kMalformedModel, "output is %dx%d, options give %dx%d",
+                         d.output.h, d.output.w, out_h, out_w);
+  }
+  p.input_offset = -in->zero_point;
+  p.output_offset = out->zero_point;
+  if (depthwise) {
+    KWS_RETURN_IF_ERROR(
+        depthwise_conv_s8_buffer_size(d.params, d.input, d.filter, d.output, &mem->scratch_bytes));
+  } else {
+    KWS_RETURN_IF_ERROR(conv_s8_buffer_size(p, d.input, d.filter, d.output, &mem->scratch_bytes));
+  }
+  const size_t arrays = 2 * sizeof(int32_t) * static_cast<size_t>(d.channels);
+  mem->persistent_bytes = align16(sizeof(ConvData)) + arrays;
+  if (persistent == nullptr) return Status::Ok();
+
+  uint8_t* base = static_cast<uint8_t*>(persistent);
+  d.multipliers = reinterpret_cast<int32_t*>(base + align16(sizeof(ConvData)));
+  d.shifts = d.multipliers + d.channels;
+  KWS_RETURN_IF_ERROR(prepare_per_channel(in->scale, reinterpret_cast<const float*>(fq.scales),
+                                          static_cast<int32_t>(fq.num_channels), out->scale,
+                                          d.channels, d.multipliers, d.shifts));
+  *static_cast<ConvData*>(persistent) = d;
+  return Status::Ok();
+}
+
+Status prepare_conv(const PrepareContext& ctx, void* persistent, OpMemory* mem) {
+  return prepare_conv_like(ctx, false, persistent, mem);
+}
+
+Status prepare_depthwise(const PrepareContext& ctx, void* persistent, OpMemory* mem) {
+  return prepare_conv_like(ctx, true, persistent, mem);
+}
+
+Status eval_conv(const OpNode& node, RuntimeTensor* t) {
+  const ConvData& d = *static_cast<const ConvData*>(node.persistent);
+  const int32_t* bias =
+      node.inputs.size() > 2 && node.inputs[2] >= 0 ? s32(node.in(t, 2)) : nullptr;
+  return conv_s8(Scratch{node.scratch, node.scratch_bytes}, d.params.conv,
+                 PerChannelQuant{d.multipliers, d.shifts}, d.input, s8(node.in(t, 0)), d.filter,
+                 s8(node.in(t, 1)), bias, d.output, s8(node.out(t, 0)));
+}
+
+Status eval_depthwise(const OpNode& node, RuntimeTensor* t) {
+  const ConvData& d = *static_cast<const ConvData*>(node.persistent);
+  const int32_t* bias =
+      node.inputs.size() > 2 && node.inputs[2] >= 0 ? s32(node.in(t, 2)) : nullptr;
+  return depthwise_conv_s8(Scratch{node.scratch, node.scratch_bytes}, d.params,
+                           PerChannelQuant{d.multipliers, d.shifts}, d.input, s8(node.in(t, 0)),
+                           d.filter, s8(node.in(t, 1)), bias, d.output, s8(node.out(t, 0)));
+}
+
+struct FcData {
+  FullyConnectedParams params;
+  FullyConnectedDims dims;
+};
+
+Status prepare_fc(const PrepareContext& ctx, void* persistent, OpMemory* mem) {
+  KWS_RETURN_IF_ERROR(expect_options(ctx, options_type::kFullyConnected));
+  RuntimeTensor* in = ctx.input(0);
+  RuntimeTensor* filter = ctx.input(1);
+  RuntimeTensor* bias = ctx.input(2);
+  RuntimeTensor* out = ctx.output(0);
+  KWS_RETURN_IF_ERROR(expect(in, TensorType::kInt8, "input"));
+  KWS_RETURN_IF_ERROR(expect(filter, TensorType::kInt8, "weights"));
+  KWS_RETURN_IF_ERROR(expect(out, TensorType::kInt8, "output"));
+  KWS_RETURN_IF_ERROR(expect_quantized(in, "input"));
+  KWS_RETURN_IF_ERROR(expect_quantized(out, "output"));
+  KWS_RETURN_IF_ERROR(expect_quantized(filter, "weights"));
+  if (filter->num_dims != 2 || !filter->constant) {
+    return Status::Error(StatusCode::kUnsupported, "weights must be constant and 2-D");
+  }
+  int8_t format = 0;
+  KWS_RETURN_IF_ERROR(ctx.model->option<int8_t>(*ctx.desc, ff::kWeightsFormat, 0, &format));
+  if (format != 0) return Status::Error(StatusCode::kUnsupported, "shuffled weights format");
+  FcData d;
+  d.dims.output_depth = filter->dims[0];
+  d.dims.accum_depth = filter->dims[1];
+  const size_t in_elems = elements(*in);
+  if (d.dims.accum_depth <= 0 || in_elems % static_cast<size_t>(d.dims.accum_depth) != 0) {
+    return Status::Error(StatusCode::kMalformedModel, "input of %zu values, depth %d", in_elems,
+                         d.dims.accum_depth);
+  }
+  d.dims.batches = static_cast<int32_t>(in_elems / static_cast<size_t>(d.dims.accum_depth));
+  if (elements(*out) !=
+      static_cast<size_t>(d.dims.batches) * static_cast<size_t>(d.dims.output_depth)) {
+    return Status::Error(StatusCode::kMalformedModel, "output has %zu values, expected %d x %d",
+                         elements(*out), d.dims.batches, d.dims.output_depth);
+  }
+  if (bias != nullptr) {
+    KWS_RETURN_IF_ERROR(expect(bias, TensorType::kInt32, "bias"));
+    if (elements(*bias) != static_cast<size_t>(d.dims.output_depth) || !bias->constant) {
+      return Status::Error(StatusCode::kMalformedModel, "bias must be %d constant values",
+                           d.dims.output_depth);
+    }
+  }
+  const QuantInfo fq = ctx.input_quant(1);
+  FullyConnectedParams& p = d.params;
+  p.input_offset = -in->zero_point;
+  p.filter_offset = -static_cast<int32_t>(fq.zero_point(0));
+  p.output_offset = out->zero_point;
+  KWS_RETURN_IF_ERROR(
+      output_activation(ctx, ff::kActivation, *out, &p.activation_min, &p.activation_max));
+  const bool per_channel = fq.num_channels > 1;
+  if (per_channel && fq.num_channels != static_cast<uint32_t>(d.dims.output_depth)) {
+    return Status::Error(StatusCode::kMalformedModel, "%u weight scales for %d outputs",
+                         fq.num_channels, d.dims.output_depth);
+  }
+  KWS_RETURN_IF_ERROR(fully_connected_s8_buffer_size(p, d.dims, &mem->scratch_bytes));
+  const size_t arrays = per_channel ? 2 * sizeof(int32_t) * fq.num_channels : 0;
+  mem->persistent_bytes = align16(sizeof(FcData)) + arrays;
+  if (persistent == nullptr) return Status::Ok();
+  if (per_channel) {
+    int32_t* mult =
+        reinterpret_cast<int32_t*>(static_cast<uint8_t*>(persistent) + align16(sizeof(FcData)));
+    int32_t* shift = mult + fq.num_channels;
+    KWS_RETURN_IF_ERROR(prepare_per_channel(in->scale, reinterpret_cast<const float*>(fq.scales),
+                                            static_cast<int32_t>(fq.num_channels), out->scale,
+                                            d.dims.output_depth, mult, shift));
+    p.per_channel_multiplier = mult;
+    p.per_channel_shift = shift;
+  } else {
+    // TFLite's GetQuantizedConvolutionMultipler: the product is taken in float,
+    // then widened, then divided in double.
+    const double input_product_scale = static_cast<double>(in->scale * filter->scale);
+    int shift = 0;
+    KWS_RETURN_IF_ERROR(quantize_multiplier(input_product_scale / static_cast<double>(out->scale),
+                                            &p.multiplier, &shift));
+    p.shift = shift;
+  }
+  *static_cast<FcData*>(persistent) = d;
+  return Status::Ok();
+}
+
+Status eval_fc(const OpNode& node, RuntimeTensor* t) {
+  const FcData& d = *static_cast<const FcData*>(node.persistent);
+  const int32_t* bias =
+      node.inputs.size() > 2 && node.inputs[2] >= 0 ? s32(node.in(t, 2)) : nullptr;
+  return fully_connected_s8(Scratch{node.scratch, node.scratch_bytes}, d.params, d.dims,
+                            s8(node.in(t, 0)), s8(node.in(t, 1)), bias, s8(node.out(t, 0)));
+}
+
+}  // namespace
+
+const OpKernel kConv2dKernel = {"CONV_2D", prepare_conv, eval_conv};
+const OpKernel kDepthwiseConv2dKernel = {"DEPTHWISE_CONV_2D", prepare_depthwise, eval_depthwise};
+const OpKernel kFullyConnectedKernel = {"FULLY_CONNECTED", prepare_fc, eval_fc};
+
+}  // namespace kws::nn::ops

@@ -1,0 +1,76 @@
+// The interface between the interpreter and one op's glue (TFLite's
+// Init -> Prepare -> Eval, minus the heap).
+//
+// prepare() runs twice with identical inputs: once while sizing the arena
+// (persistent == nullptr: validate and report memory needs only) and once in
+// init (persistent points to persistent_bytes, 16-byte aligned: also write the
+// prepared parameters there). eval() runs on every invoke and must not
+// allocate; its scratch is planned into the activation arena.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "nn/status.h"
+#include "nn/tflite_model.h"
+
+namespace kws::nn {
+
+struct RuntimeTensor {
+  uint8_t* data = nullptr;  // arena or model bytes; nullptr if never used
+  size_t bytes = 0;
+  TensorType type = TensorType::kInt8;
+  int num_dims = 0;
+  int32_t dims[kMaxDims] = {};
+  float scale = 0.0f;  // channel 0 scale; 0 when not quantized
+  int32_t zero_point = 0;
+  bool constant = false;
+};
+
+struct OpMemory {
+  size_t persistent_bytes = 0;
+  size_t scratch_bytes = 0;
+};
+
+struct PrepareContext {
+  const TfliteModel* model = nullptr;
+  uint32_t op_index = 0;
+  const OperatorDesc* desc = nullptr;  // tensor lists index `tensors`
+  RuntimeTensor* tensors = nullptr;
+  uint32_t num_tensors = 0;
+  const OperatorDesc* source = nullptr;  // the model's op (model tensor indices)
+
+  // Input/output `i`, or nullptr when absent (-1) or past the list.
+  RuntimeTensor* input(uint32_t i) const;
+  RuntimeTensor* output(uint32_t i) const;
+  uint32_t num_inputs() const { return desc->inputs.size(); }
+  uint32_t num_outputs() const { return desc->outputs.size(); }
+  // Full quantization (per-channel scales) of input `i`.
+  QuantInfo input_quant(uint32_t i) const;
+};
+
+struct OpNode;
+
+struct OpKernel {
+  const char* name;
+  Status (*prepare)(const PrepareContext& ctx, void* persistent, OpMemory* mem);
+  Status (*eval)(const OpNode& node, RuntimeTensor* tensors);
+};
+
+struct OpNode {
+  const OpKernel* kernel = nullptr;
+  uint32_t index = 0;
+  I32List inputs;
+  I32List outputs;
+  void* persistent = nullptr;
+  void* scratch = nullptr;
+  size_t scratch_bytes = 0;
+
+  RuntimeTensor& in(RuntimeTensor* t, uint32_t i) const { return t[inputs[i]]; }
+  RuntimeTensor& out(RuntimeTensor* t, uint32_t i) const { return t[outputs[i]]; }
+};
+
+// The glue for a builtin op, or nullptr when the runtime does not support it.
+const OpKernel* lookup_op(int32_t builtin);
+
+}  // namespace kws::nn
