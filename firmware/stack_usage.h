@@ -11,8 +11,9 @@ namespace kws::fw {
 
 inline constexpr uint32_t kStackPaint = 0x5AC3'A53Cu;
 
-// Fills the stack below the caller's frame with kStackPaint. Called once from
-// the reset handler, before anything deep runs.
+// Fills the stack below the caller's frame with kStackPaint. Called from the
+// reset handler; calling it again restarts the measurement (the caller's own
+// frame and those above it count as used).
 void paint_stack();
 
 // Size of the main stack reserved by the linker script.

@@ -1,0 +1,45 @@
+// Builds the firmware with the cross toolchain and runs images under QEMU, for
+// the host tests in this folder. The firmware tree is a separate CMake build
+// (the `mcu` preset) inside the host build directory; builds are serialised
+// with a lock file because ctest runs test cases in parallel processes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kws::testing::firmware {
+
+struct CommandResult {
+  int exit_code = -1;  // the process's exit status, or -1 if it did not exit normally
+  std::string output;  // stdout and stderr, interleaved
+};
+
+// Runs a shell command line; output is captured.
+CommandResult run_command(const std::string& command);
+
+// Quotes a string for /bin/sh.
+std::string shell_quote(const std::string& s);
+
+// Empty if arm-none-eabi-gcc and qemu-system-arm are on PATH, otherwise a
+// message naming what is missing and how to install it.
+std::string missing_cross_tools();
+
+// Configures (once) and builds `targets` in the firmware build directory.
+// extra_cmake_args are passed on the first configure only.
+CommandResult build_firmware(const std::vector<std::string>& targets,
+                             const std::string& extra_cmake_args = "");
+
+std::string firmware_build_dir();
+
+// Path of a built image, e.g. image_path("fpu_smoke").
+std::string image_path(const std::string& name);
+
+// Runs an image on mps2-an386 with semihosting; `append` becomes the
+// semihosting command line after the image name. With icount, QEMU runs one
+// instruction per ns of virtual time (-icount shift=0), deterministically.
+CommandResult run_qemu(const std::string& image, const std::string& append, bool icount = true);
+
+// The value of `key=value` in QEMU output (first occurrence), or "".
+std::string find_value(const std::string& output, const std::string& key);
+
+}  // namespace kws::testing::firmware
