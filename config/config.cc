@@ -1,0 +1,188 @@
+#include "config/config.h"
+
+#include <filesystem>
+
+#include "config/sidecar.h"
+#include "config/yaml_reader.h"
+
+namespace kws::config {
+
+namespace {
+
+using detail::join_path;
+using detail::YamlReader;
+
+void read_model(const YamlReader& r, const YAML::Node& node, ModelSection* out) {
+  r.check_map(node, "model", {"path", "sidecar", "frontend"});
+  if (node["path"]) out->path = r.get_string(node["path"], "model.path");
+  if (node["sidecar"]) out->sidecar = r.get_string(node["sidecar"], "model.sidecar");
+  if (const YAML::Node fe = node["frontend"]) {
+    // Validate keys and values now (positions are only known here), keep text.
+    ModelInfoBuilder check;
+    detail::add_model_keys(r, fe, "model.frontend", &check);
+    for (const auto& entry : fe) {
+      const std::string key = entry.first.Scalar();
+      if (key == "labels" || key == "keywords" || key == "threshold" || key == "min_count" ||
+          key == "refractory_ms" || key.find('.') != std::string::npos) {
+        r.fail(entry.first, join_path("model.frontend", key),
+               "not a front-end key (set trigger values under stage1)");
+      }
+      out->overrides.push_back(ModelSection::Override{
+          key, r.scalar(entry.second, join_path("model.frontend", key), "a scalar value"),
+          r.where(entry.second.Mark())});
+    }
+    ModelInfo probe;
+    if (std::string err = check.build(&probe); !err.empty()) throw detail::ConfigError(err);
+  }
+}
+
+void read_stage1(const YamlReader& r, const YAML::Node& node, Stage1Section* out) {
+  r.check_map(node, "stage1", {"smoothing_frames", "keywords"});
+  if (node["smoothing_frames"]) {
+    out->smoothing_frames = r.get_u32(node["smoothing_frames"], "stage1.smoothing_frames", 1, 1000);
+  }
+  const YAML::Node keywords = node["keywords"];
+  if (!keywords) return;
+  for (const std::string& name : r.check_map(keywords, "stage1.keywords", {})) {
+    const std::string path = join_path("stage1.keywords", name);
+    const YAML::Node k = keywords[name];
+    r.check_map(k, path, {"threshold", "min_count", "refractory_ms", "enabled"});
+    KeywordSettings s;
+    s.where = r.where(k.Mark());
+    if (k["threshold"]) s.threshold = r.get_float(k["threshold"], path + ".threshold", 0.0, 1.0);
+    if (k["min_count"]) s.min_count = r.get_u32(k["min_count"], path + ".min_count", 1, 1000);
+    if (k["refractory_ms"]) {
+      s.refractory_ms = r.get_u32(k["refractory_ms"], path + ".refractory_ms", 0, 3600000);
+    }
+    if (k["enabled"]) s.enabled = r.get_bool(k["enabled"], path + ".enabled");
+    out->keywords[name] = s;
+  }
+}
+
+void read_audio(const YamlReader& r, const YAML::Node& node, AudioSection* out) {
+  r.check_map(node, "audio", {"device", "sample_rate", "channels", "ring_ms"});
+  if (node["device"]) out->device = r.get_string(node["device"], "audio.device");
+  if (out->device.empty()) r.fail(node["device"], "audio.device", "must not be empty");
+  if (node["sample_rate"]) {
+    out->sample_rate = r.get_u32(node["sample_rate"], "audio.sample_rate", 8000, 384000);
+  }
+  if (node["channels"]) out->channels = r.get_u32(node["channels"], "audio.channels", 1, 8);
+  if (node["ring_ms"]) out->ring_ms = r.get_u32(node["ring_ms"], "audio.ring_ms", 100, 60000);
+}
+
+void read_events(const YamlReader& r, const YAML::Node& node, EventsSection* out) {
+  r.check_map(node, "events", {"stdout_json", "socket", "hook"});
+  if (node["stdout_json"]) out->stdout_json = r.get_bool(node["stdout_json"], "events.stdout_json");
+  if (node["socket"]) out->socket_path = r.get_string(node["socket"], "events.socket");
+  if (out->socket_path.size() > 107) {
+    r.fail(node["socket"], "events.socket", "unix socket path longer than 107 bytes");
+  }
+  if (const YAML::Node hook = node["hook"]) {
+    r.check_map(hook, "events.hook", {"argv", "timeout_ms", "max_concurrent", "pre_roll_ms"});
+    HookSection& h = out->hook;
+    if (hook["argv"]) {
+      h.argv = r.get_string_list(hook["argv"], "events.hook.argv");
+      if (!h.argv.empty() && h.argv[0].empty()) {
+        r.fail(hook["argv"], "events.hook.argv", "the program (argv[0]) must not be empty");
+      }
+    }
+    if (hook["timeout_ms"]) {
+      h.timeout_ms = r.get_u32(hook["timeout_ms"], "events.hook.timeout_ms", 1, 600000);
+    }
+    if (hook["max_concurrent"]) {
+      h.max_concurrent = r.get_u32(hook["max_concurrent"], "events.hook.max_concurrent", 1, 64);
+    }
+    if (hook["pre_roll_ms"]) {
+      h.pre_roll_ms = r.get_u32(hook["pre_roll_ms"], "events.hook.pre_roll_ms", 0, 30000);
+    }
+  }
+}
+
+void read_logging(const YamlReader& r, const YAML::Node& node, LoggingSection* out) {
+  r.check_map(node, "logging", {"level"});
+  if (!node["level"]) return;
+  const std::string level = r.get_string(node["level"], "logging.level");
+  for (const char* ok : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
+    if (level == ok) {
+      out->level = level;
+      return;
+    }
+  }
+  r.fail(node["level"], "logging.level",
+         "'" + level + "' is not one of: trace, debug, info, warn, error, critical, off");
+}
+
+}  // namespace
+
+Result<Config> parse_config(const std::string& text, const std::string& source_name) {
+  try {
+    const YamlReader r(source_name);
+    const YAML::Node root = r.parse(text);
+    Config config;
+    config.source = source_name;
+    r.check_map(root, "", {"model", "stage1", "audio", "events", "logging"});
+    if (root.IsNull()) return Result<Config>::success(config);
+    if (root["model"]) read_model(r, root["model"], &config.model);
+    if (root["stage1"]) read_stage1(r, root["stage1"], &config.stage1);
+    if (root["audio"]) read_audio(r, root["audio"], &config.audio);
+    if (root["events"]) read_events(r, root["events"], &config.events);
+    if (root["logging"]) read_logging(r, root["logging"], &config.logging);
+    return Result<Config>::success(config);
+  } catch (const detail::ConfigError& e) {
+    return Result<Config>::failure(e.what());
+  }
+}
+
+Result<Config> load_config(const std::string& path) {
+  std::string text;
+  try {
+    text = detail::read_text_file(path);
+  } catch (const detail::ConfigError& e) {
+    return Result<Config>::failure(e.what());
+  }
+  Result<Config> config = parse_config(text, path);
+  if (!config) return config;
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(path).parent_path();
+  for (std::string* p : {&config->model.path, &config->model.sidecar}) {
+    if (!p->empty() && fs::path(*p).is_relative()) *p = (dir / *p).lexically_normal().string();
+  }
+  return config;
+}
+
+Result<ModelInfo> apply_config(const Config& config, const ModelInfo& model) {
+  ModelInfoBuilder builder(model);
+  for (const auto& o : config.model.overrides) builder.set(o.key, o.value, o.where);
+  ModelInfo info;
+  if (std::string err = builder.build(&info); !err.empty()) {
+    return Result<ModelInfo>::failure(err);
+  }
+  if (config.stage1.smoothing_frames) info.smoothing_frames = *config.stage1.smoothing_frames;
+  for (const auto& [name, s] : config.stage1.keywords) {
+    int index = -1;
+    for (uint32_t i = 0; i < info.num_labels; ++i) {
+      if (name == info.labels[i]) index = static_cast<int>(i);
+    }
+    if (index < 0) {
+      std::string labels;
+      for (uint32_t i = 0; i < info.num_labels; ++i) {
+        labels += (i ? ", " : "");
+        labels += info.labels[i];
+      }
+      return Result<ModelInfo>::failure(s.where + ": stage1.keywords." + name +
+                                        ": the model has no such label (labels: " + labels + ")");
+    }
+    KeywordParams& k = info.keywords[index];
+    if (s.enabled) k.is_keyword = *s.enabled;
+    if (s.threshold) k.threshold = *s.threshold;
+    if (s.min_count) k.min_count = *s.min_count;
+    if (s.refractory_ms) k.refractory_ms = *s.refractory_ms;
+  }
+  if (Status st = validate_model_info(info); !st.ok()) {
+    return Result<ModelInfo>::failure(config.source +
+                                      ": model after config overrides: " + st.message());
+  }
+  return Result<ModelInfo>::success(info);
+}
+
+}  // namespace kws::config

@@ -1,0 +1,91 @@
+// kwsd.yaml: the daemon's configuration, loaded and validated in one go.
+//
+// Every field has a default, so an empty file is a valid configuration (except
+// that the daemon needs model.path). Unknown keys, wrong types and
+// out-of-range values are errors naming file:line:column and the key path.
+// See config/kwsd.yaml for the commented example.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model_keys.h"
+#include "config/result.h"
+#include "pipeline/model_info.h"
+
+namespace kws::config {
+
+// Per-keyword stage-1 trigger settings; unset fields keep the model's values.
+struct KeywordSettings {
+  std::optional<float> threshold;  // 0..1
+  std::optional<uint32_t> min_count;
+  std::optional<uint32_t> refractory_ms;
+  std::optional<bool> enabled;  // false: never triggers (is_keyword = false)
+  std::string where;            // "file:line:col" of the entry, for later errors
+};
+
+struct ModelSection {
+  std::string path;     // the stage-1 .tflite
+  std::string sidecar;  // optional explicit sidecar YAML
+  // Overrides with the sidecar/metadata keys (e.g. {"threshold", "0.7"}), in file order.
+  struct Override {
+    std::string key;
+    std::string value;
+    std::string where;
+  };
+  std::vector<Override> overrides;
+};
+
+struct Stage1Section {
+  std::optional<uint32_t> smoothing_frames;  // moving-average length in classifier steps
+  std::map<std::string, KeywordSettings> keywords;
+};
+
+struct AudioSection {
+  std::string device = "default";  // ALSA PCM name
+  uint32_t sample_rate = 16000;    // rate asked from the device (resampled to the model's)
+  uint32_t channels = 1;           // channels asked from the device (downmixed to mono)
+  uint32_t ring_ms = 2000;         // capture ring between capture and processing threads
+};
+
+struct HookSection {
+  std::vector<std::string> argv;  // empty: no hook
+  uint32_t timeout_ms = 5000;
+  uint32_t max_concurrent = 1;
+  uint32_t pre_roll_ms = 1000;  // audio before the detection handed to the hook
+};
+
+struct EventsSection {
+  bool stdout_json = true;
+  std::string socket_path;  // empty: no unix socket sink
+  HookSection hook;
+};
+
+struct LoggingSection {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+};
+
+struct Config {
+  std::string source;  // file the config came from ("" for defaults)
+  ModelSection model;
+  Stage1Section stage1;
+  AudioSection audio;
+  EventsSection events;
+  LoggingSection logging;
+};
+
+// Parses YAML text; `source_name` names it in messages.
+Result<Config> parse_config(const std::string& text, const std::string& source_name);
+
+// Reads and parses a file. A relative model.path/model.sidecar is resolved
+// against the config file's folder.
+Result<Config> load_config(const std::string& path);
+
+// Applies model.overrides and stage1 settings to a model's description and
+// validates the result. Errors name the config entry ("kwsd.yaml:7:5: ...").
+Result<ModelInfo> apply_config(const Config& config, const ModelInfo& model);
+
+}  // namespace kws::config

@@ -1,0 +1,211 @@
+#include "config/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace kws::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+Config parse_ok(const std::string& text) {
+  Result<Config> r = parse_config(text, "kwsd.yaml");
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
+  return r.ok() ? *r : Config{};
+}
+
+std::string parse_error(const std::string& text) {
+  Result<Config> r = parse_config(text, "kwsd.yaml");
+  EXPECT_FALSE(r.ok()) << "expected an error for:\n" << text;
+  return r.ok() ? std::string() : r.error();
+}
+
+TEST(Config, EmptyDocumentGivesDefaults) {
+  const Config c = parse_ok("");
+  EXPECT_EQ(c.audio.device, "default");
+  EXPECT_EQ(c.audio.sample_rate, 16000u);
+  EXPECT_TRUE(c.events.stdout_json);
+  EXPECT_TRUE(c.events.hook.argv.empty());
+  EXPECT_EQ(c.logging.level, "info");
+  EXPECT_FALSE(c.stage1.smoothing_frames.has_value());
+}
+
+TEST(Config, ReadsEverySection) {
+  const Config c = parse_ok(R"(
+model:
+  path: models/kws.tflite
+  sidecar: kws.yaml
+  frontend:
+    log_offset: 0.001
+stage1:
+  smoothing_frames: 3
+  keywords:
+    computer: {threshold: 0.7, min_count: 2, refractory_ms: 1500}
+    unknown: {enabled: false}
+audio:
+  device: hw:1,0
+  sample_rate: 48000
+  channels: 2
+  ring_ms: 3000
+events:
+  stdout_json: false
+  socket: /run/kwsd/events.sock
+  hook:
+    argv: [/usr/bin/notify, --keyword]
+    timeout_ms: 2000
+    max_concurrent: 2
+    pre_roll_ms: 1500
+logging:
+  level: debug
+)");
+  EXPECT_EQ(c.model.path, "models/kws.tflite");
+  EXPECT_EQ(c.model.sidecar, "kws.yaml");
+  ASSERT_EQ(c.model.overrides.size(), 1u);
+  EXPECT_EQ(c.model.overrides[0].key, "log_offset");
+  EXPECT_EQ(c.model.overrides[0].value, "0.001");
+  EXPECT_EQ(c.stage1.smoothing_frames, 3u);
+  ASSERT_EQ(c.stage1.keywords.count("computer"), 1u);
+  const KeywordSettings& k = c.stage1.keywords.at("computer");
+  EXPECT_FLOAT_EQ(*k.threshold, 0.7f);
+  EXPECT_EQ(*k.min_count, 2u);
+  EXPECT_EQ(*k.refractory_ms, 1500u);
+  EXPECT_FALSE(k.enabled.has_value());
+  EXPECT_EQ(c.stage1.keywords.at("unknown").enabled, false);
+  EXPECT_EQ(c.audio.device, "hw:1,0");
+  EXPECT_EQ(c.audio.sample_rate, 48000u);
+  EXPECT_EQ(c.audio.channels, 2u);
+  EXPECT_EQ(c.audio.ring_ms, 3000u);
+  EXPECT_FALSE(c.events.stdout_json);
+  EXPECT_EQ(c.events.socket_path, "/run/kwsd/events.sock");
+  EXPECT_THAT(c.events.hook.argv, ::testing::ElementsAre("/usr/bin/notify", "--keyword"));
+  EXPECT_EQ(c.events.hook.timeout_ms, 2000u);
+  EXPECT_EQ(c.events.hook.max_concurrent, 2u);
+  EXPECT_EQ(c.events.hook.pre_roll_ms, 1500u);
+  EXPECT_EQ(c.logging.level, "debug");
+}
+
+TEST(Config, UnknownKeyNamesPathAndPosition) {
+  const std::string e = parse_error("audio:\n  device: default\n  rate: 16000\n");
+  EXPECT_THAT(e, HasSubstr("kwsd.yaml:3:3: audio.rate: unknown key"));
+}
+
+TEST(Config, UnknownTopLevelKey) {
+  EXPECT_THAT(parse_error("modle:\n  path: x\n"), HasSubstr("kwsd.yaml:1:1: modle: unknown key"));
+}
+
+TEST(Config, OutOfRangeNamesValueRangeAndPosition) {
+  const std::string e = parse_error(
+      "stage1:\n"
+      "  keywords:\n"
+      "    computer:\n"
+      "      threshold: 1.7\n");
+  EXPECT_EQ(e, "kwsd.yaml:4:18: stage1.keywords.computer.threshold: 1.7 is out of range [0, 1]");
+}
+
+TEST(Config, WrongTypeScalar) {
+  EXPECT_THAT(parse_error("audio:\n  sample_rate: fast\n"),
+              HasSubstr("kwsd.yaml:2:16: audio.sample_rate: expected an integer, got 'fast'"));
+  EXPECT_THAT(parse_error("audio:\n  channels: 1.5\n"),
+              HasSubstr("audio.channels: expected an integer, got '1.5'"));
+  EXPECT_THAT(parse_error("events:\n  stdout_json: maybe\n"),
+              HasSubstr("kwsd.yaml:2:16: events.stdout_json: expected true or false, got 'maybe'"));
+}
+
+TEST(Config, WrongTypeStructure) {
+  EXPECT_THAT(parse_error("audio: loud\n"), HasSubstr("kwsd.yaml:1:8: audio: expected a map"));
+  EXPECT_THAT(parse_error("events:\n  hook:\n    argv: /bin/true\n"),
+              HasSubstr("kwsd.yaml:3:11: events.hook.argv: expected a list, got a scalar"));
+  EXPECT_THAT(parse_error("audio:\n  device: [a, b]\n"),
+              HasSubstr("kwsd.yaml:2:11: audio.device: expected a string, got a list"));
+}
+
+TEST(Config, OutOfRangeIntegers) {
+  EXPECT_THAT(parse_error("audio:\n  channels: 0\n"),
+              HasSubstr("audio.channels: 0 is out of range [1, 8]"));
+  EXPECT_THAT(parse_error("audio:\n  sample_rate: -16000\n"),
+              HasSubstr("audio.sample_rate: -16000 is out of range [8000, 384000]"));
+}
+
+TEST(Config, DuplicateKeyIsAnError) {
+  EXPECT_THAT(parse_error("audio:\n  channels: 1\n  channels: 2\n"),
+              HasSubstr("kwsd.yaml:3:3: audio.channels: duplicate key"));
+}
+
+TEST(Config, MalformedYamlNamesPosition) {
+  const std::string e = parse_error("audio:\n  device: default\n  - channels\n");
+  EXPECT_THAT(e, HasSubstr("kwsd.yaml:3:3: malformed YAML: "));
+  const std::string e2 = parse_error("audio:\n  device: x\n channels: [1\n");
+  EXPECT_THAT(e2, ::testing::MatchesRegex("kwsd\\.yaml:[0-9]+:[0-9]+: malformed YAML: .*"));
+}
+
+TEST(Config, LoggingLevelMustBeKnown) {
+  EXPECT_THAT(parse_error("logging:\n  level: loud\n"),
+              HasSubstr("kwsd.yaml:2:10: logging.level: 'loud' is not one of"));
+}
+
+TEST(Config, FrontendOverrideKeysAreChecked) {
+  EXPECT_THAT(parse_error("model:\n  frontend:\n    mel_bin: 40\n"),
+              HasSubstr("kwsd.yaml:3:5: model.frontend.mel_bin: unknown key"));
+  EXPECT_THAT(parse_error("model:\n  frontend:\n    fft_size: big\n"),
+              HasSubstr("kwsd.yaml:3:15: fft_size: expected an integer, got 'big'"));
+  EXPECT_THAT(parse_error("model:\n  frontend:\n    threshold: 0.5\n"),
+              HasSubstr("model.frontend.threshold: not a front-end key"));
+}
+
+TEST(Config, MissingFileIsAClearError) {
+  Result<Config> r = load_config("/nonexistent/kwsd.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error(), HasSubstr("/nonexistent/kwsd.yaml: cannot read"));
+}
+
+TEST(Config, ExampleConfigLoads) {
+  Result<Config> r = load_config(KWS_EXAMPLE_CONFIG);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_FALSE(r->model.path.empty());
+}
+
+ModelInfo three_label_model() {
+  ModelInfo info;
+  info.num_labels = 3;
+  std::snprintf(info.labels[0], kMaxLabelLength, "silence");
+  std::snprintf(info.labels[1], kMaxLabelLength, "unknown");
+  std::snprintf(info.labels[2], kMaxLabelLength, "computer");
+  info.keywords[2].is_keyword = true;
+  return info;
+}
+
+TEST(Config, ApplyOverridesModelValues) {
+  const Config c = parse_ok(
+      "model:\n  frontend:\n    log_offset: 0.01\n"
+      "stage1:\n  smoothing_frames: 4\n  keywords:\n    computer: {threshold: 0.6, "
+      "refractory_ms: 2000}\n");
+  Result<ModelInfo> r = apply_config(c, three_label_model());
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_FLOAT_EQ(r->frontend.log_offset, 0.01f);
+  EXPECT_EQ(r->smoothing_frames, 4u);
+  EXPECT_FLOAT_EQ(r->keywords[2].threshold, 0.6f);
+  EXPECT_EQ(r->keywords[2].refractory_ms, 2000u);
+  EXPECT_EQ(r->keywords[2].min_count, 1u);  // untouched
+  EXPECT_FLOAT_EQ(r->keywords[1].threshold, 0.8f);
+}
+
+TEST(Config, ApplyRejectsKeywordTheModelLacks) {
+  const Config c = parse_ok("stage1:\n  keywords:\n    jarvis: {threshold: 0.6}\n");
+  Result<ModelInfo> r = apply_config(c, three_label_model());
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error(), HasSubstr("kwsd.yaml:3:13: stage1.keywords.jarvis: the model has no such "
+                                   "label (labels: silence, unknown, computer)"));
+}
+
+TEST(Config, ApplyRejectsInconsistentFrontend) {
+  // fft_size below window_samples is caught by validate_model_info.
+  const Config c = parse_ok("model:\n  frontend:\n    fft_size: 256\n");
+  Result<ModelInfo> r = apply_config(c, three_label_model());
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error(), HasSubstr("kwsd.yaml: model after config overrides:"));
+}
+
+}  // namespace
+}  // namespace kws::config
