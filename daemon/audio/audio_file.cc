@@ -1,0 +1,161 @@
+#include "daemon/audio/audio_file.h"
+
+#include <FLAC/stream_decoder.h>
+#include <sndfile.h>
+
+#include <cstring>
+#include <filesystem>
+
+namespace kws::audio {
+
+namespace {
+
+std::string format_name(int format) {
+  SF_FORMAT_INFO fi{};
+  fi.format = format & SF_FORMAT_TYPEMASK;
+  if (sf_command(nullptr, SFC_GET_FORMAT_MAJOR, &fi, sizeof fi) == 0 && fi.extension != nullptr) {
+    std::string name = fi.extension;
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return name;
+  }
+  return "unknown";
+}
+
+struct FlacCheck {
+  unsigned errors = 0;
+  FLAC__StreamDecoderErrorStatus first = FLAC__STREAM_DECODER_ERROR_STATUS_LOST_SYNC;
+  uint64_t error_sample = 0;
+  uint64_t samples = 0;
+};
+
+FLAC__StreamDecoderWriteStatus flac_write(const FLAC__StreamDecoder*, const FLAC__Frame* frame,
+                                          const FLAC__int32* const[], void* user) {
+  static_cast<FlacCheck*>(user)->samples += frame->header.blocksize;
+  return FLAC__STREAM_DECODER_WRITE_STATUS_CONTINUE;
+}
+
+void flac_error(const FLAC__StreamDecoder*, FLAC__StreamDecoderErrorStatus status, void* user) {
+  auto* check = static_cast<FlacCheck*>(user);
+  if (check->errors++ == 0) {
+    check->first = status;
+    check->error_sample = check->samples;
+  }
+}
+
+}  // namespace
+
+std::string verify_flac(const std::string& path) {
+  FLAC__StreamDecoder* decoder = FLAC__stream_decoder_new();
+  if (decoder == nullptr) return "out of memory";
+  FLAC__stream_decoder_set_md5_checking(decoder, true);
+  FlacCheck check;
+  std::string problem;
+  if (FLAC__stream_decoder_init_file(decoder, path.c_str(), flac_write, nullptr, flac_error,
+                                     &check) != FLAC__STREAM_DECODER_INIT_STATUS_OK) {
+    problem = "cannot open as FLAC";
+  } else {
+    const bool ok = FLAC__stream_decoder_process_until_end_of_stream(decoder);
+    const bool md5_ok = FLAC__stream_decoder_finish(decoder);
+    if (check.errors > 0) {
+      problem = "damaged FLAC: " + std::to_string(check.errors) + " decode error(s), first (" +
+                FLAC__StreamDecoderErrorStatusString[check.first] + ") at sample " +
+                std::to_string(check.error_sample);
+    } else if (!ok) {
+      problem = "damaged FLAC: decoding stopped at sample " + std::to_string(check.samples);
+    } else if (!md5_ok) {
+      problem = "damaged FLAC: audio does not match the stream's MD5 signature";
+    }
+  }
+  FLAC__stream_decoder_delete(decoder);
+  return problem;
+}
+
+AudioFileReader::~AudioFileReader() {
+  if (file_ != nullptr) sf_close(file_);
+}
+
+Result<std::unique_ptr<AudioFileReader>> AudioFileReader::open(const std::string& path,
+                                                               uint32_t target_rate) {
+  using R = Result<std::unique_ptr<AudioFileReader>>;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (!fs::exists(st)) return R::failure(path + ": no such file");
+  if (fs::is_directory(st)) return R::failure(path + ": is a directory, not an audio file");
+  if (fs::is_regular_file(st) && fs::file_size(path, ec) == 0) {
+    return R::failure(path + ": empty file (0 bytes)");
+  }
+  std::unique_ptr<AudioFileReader> r(new AudioFileReader());
+  r->path_ = path;
+  SF_INFO sf{};
+  r->file_ = sf_open(path.c_str(), SFM_READ, &sf);
+  if (r->file_ == nullptr) {
+    return R::failure(path + ": not a readable audio file (libsndfile: " + sf_strerror(nullptr) +
+                      ")");
+  }
+  r->info_.sample_rate = static_cast<uint32_t>(sf.samplerate);
+  r->info_.channels = static_cast<uint32_t>(sf.channels);
+  r->info_.frames = sf.frames > 0 ? static_cast<uint64_t>(sf.frames) : 0;
+  r->info_.format = format_name(sf.format);
+  if (sf.channels <= 0 || sf.channels > static_cast<int>(kMaxChannels)) {
+    return R::failure(path + ": unsupported channel count " + std::to_string(sf.channels) +
+                      " (1.." + std::to_string(kMaxChannels) + ")");
+  }
+  if (sf.frames <= 0) return R::failure(path + ": contains no audio (0 frames)");
+  if ((sf.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_FLAC) {
+    if (std::string problem = verify_flac(path); !problem.empty()) {
+      return R::failure(path + ": " + problem);
+    }
+  }
+  auto resampler = Resampler::create(r->info_.sample_rate, r->info_.channels, target_rate);
+  if (!resampler) return R::failure(path + ": " + resampler.error());
+  r->resampler_ = std::move(*resampler);
+  return R::success(std::move(r));
+}
+
+Result<bool> AudioFileReader::read(std::vector<int16_t>* out, size_t block_frames) {
+  using R = Result<bool>;
+  if (done_) return R::success(false);
+  block_.resize(block_frames * info_.channels);
+  const sf_count_t got =
+      sf_readf_float(file_, block_.data(), static_cast<sf_count_t>(block_frames));
+  if (got < 0 || sf_error(file_) != SF_ERR_NO_ERROR) {
+    return R::failure(path_ + ": read error after " + std::to_string(frames_read_) +
+                      " frames (libsndfile: " + sf_strerror(file_) + ")");
+  }
+  frames_read_ += static_cast<uint64_t>(got);
+  if (got > 0) {
+    if (std::string err = resampler_->process(block_.data(), static_cast<size_t>(got), out);
+        !err.empty()) {
+      return R::failure(path_ + ": " + err);
+    }
+  }
+  if (static_cast<size_t>(got) < block_frames) {
+    if (frames_read_ < info_.frames) {
+      return R::failure(path_ + ": truncated or damaged: read " + std::to_string(frames_read_) +
+                        " of " + std::to_string(info_.frames) + " frames");
+    }
+    if (std::string err = resampler_->flush(out); !err.empty()) {
+      return R::failure(path_ + ": " + err);
+    }
+    done_ = true;
+  }
+  return R::success(!done_);
+}
+
+Result<std::vector<int16_t>> read_audio_file(const std::string& path, uint32_t target_rate) {
+  using R = Result<std::vector<int16_t>>;
+  auto reader = AudioFileReader::open(path, target_rate);
+  if (!reader) return R::failure(reader.error());
+  std::vector<int16_t> samples;
+  const double ratio = static_cast<double>(target_rate) / (*reader)->info().sample_rate;
+  samples.reserve(static_cast<size_t>(static_cast<double>((*reader)->info().frames) * ratio) + 64);
+  for (;;) {
+    Result<bool> more = (*reader)->read(&samples, 16384);
+    if (!more) return R::failure(more.error());
+    if (!*more) break;
+  }
+  return R::success(std::move(samples));
+}
+
+}  // namespace kws::audio

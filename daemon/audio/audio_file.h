@@ -1,0 +1,68 @@
+// Audio files (WAV, FLAC, OGG, ... anything libsndfile reads) as mono int16
+// at a target rate, read in blocks so an hour-long file never sits in memory.
+//
+// Every failure is one line naming the file: missing file, empty file, not
+// audio, no audio frames, unsupported channel count (0 or > 8), damaged or
+// truncated data (FLAC frames are CRC-checked by libFLAC before decoding,
+// since libsndfile silently skips damaged FLAC frames).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/result.h"
+#include "daemon/audio/resampler.h"
+
+typedef struct sf_private_tag SNDFILE;
+
+namespace kws::audio {
+
+struct AudioFileInfo {
+  uint32_t sample_rate = 0;  // of the file
+  uint32_t channels = 0;
+  uint64_t frames = 0;  // per channel, as the header states
+  std::string format;   // e.g. "FLAC", "WAV"
+};
+
+class AudioFileReader {
+ public:
+  ~AudioFileReader();
+  AudioFileReader(const AudioFileReader&) = delete;
+  AudioFileReader& operator=(const AudioFileReader&) = delete;
+
+  static Result<std::unique_ptr<AudioFileReader>> open(const std::string& path,
+                                                       uint32_t target_rate);
+
+  const AudioFileInfo& info() const { return info_; }
+  const std::string& path() const { return path_; }
+
+  // Appends the next block (block_frames input frames, converted; possibly
+  // none while the resampler fills up) to *out. Returns true while more may
+  // follow, false once the file is finished (that call may still have appended
+  // the tail). An error (damaged data, file shorter than its header says) is
+  // "path: ...".
+  Result<bool> read(std::vector<int16_t>* out, size_t block_frames = 4096);
+
+ private:
+  AudioFileReader() = default;
+
+  std::string path_;
+  AudioFileInfo info_;
+  SNDFILE* file_ = nullptr;
+  std::unique_ptr<Resampler> resampler_;
+  std::vector<float> block_;
+  uint64_t frames_read_ = 0;
+  bool done_ = false;
+};
+
+// Whole file at once (clips, tests). Same errors as AudioFileReader.
+Result<std::vector<int16_t>> read_audio_file(const std::string& path, uint32_t target_rate);
+
+// Decodes a FLAC file with libFLAC only to check frame CRCs, sync and the
+// stream MD5. Returns "" or what is wrong.
+std::string verify_flac(const std::string& path);
+
+}  // namespace kws::audio

@@ -1,0 +1,42 @@
+// kwsd: one binary, subcommands.
+//   kwsd replay --model M.tflite [...] FILE...   replay audio files (daemon/replay)
+//   kwsd [options]                               the live daemon (daemon/service)
+#include <cstdio>
+#include <cstring>
+
+#include "daemon/replay/replay_command.h"
+
+#if KWS_HAVE_SERVICE
+#include "daemon/service/service_main.h"
+#endif
+
+namespace {
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: kwsd replay --model M.tflite [--sidecar S.yaml] [--config C.yaml] "
+               "[--chunk N] FILE...\n"
+#if KWS_HAVE_SERVICE
+               "       kwsd [--config FILE] [--device NAME] [--model PATH] [--verbose]\n"
+               "       kwsd --list-devices | --check-config [--config FILE]\n"
+#endif
+  );
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "replay") == 0) {
+    return kws::replay::replay_main(argc - 1, argv + 1);
+  }
+  if (argc >= 2 && (std::strcmp(argv[1], "help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    usage();
+    return 0;
+  }
+#if KWS_HAVE_SERVICE
+  return kws::daemon::service_main(argc, argv);
+#else
+  usage();
+  return 2;
+#endif
+}
