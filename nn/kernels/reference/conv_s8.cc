@@ -1,0 +1,69 @@
+// Reference int8 convolution: TFLite's reference_integer_ops::ConvPerChannel.
+#include "nn/kernels/fixed_point.h"
+#include "nn/kernels/internal/validate.h"
+#include "nn/kernels/reference.h"
+
+namespace kws::nn::ref {
+
+Status conv_s8_buffer_size(const ConvParams&, const Dims4&, const Dims4&, const Dims4&,
+                           size_t* bytes) {
+  if (bytes == nullptr) {
+    return Status::Error(StatusCode::kInvalidArgument, "conv_s8_buffer_size: bytes is null");
+  }
+  *bytes = 0;
+  return Status::Ok();
+}
+
+Status conv_s8(const Scratch&, const ConvParams& params, const PerChannelQuant& quant,
+               const Dims4& input_dims, const int8_t* input, const Dims4& filter_dims,
+               const int8_t* filter, const int32_t* bias, const Dims4& output_dims,
+               int8_t* output) {
+  KWS_RETURN_IF_ERROR(internal::validate_conv(params, quant, input_dims, input, filter_dims, filter,
+                                              output_dims, output));
+  const int32_t filter_in_c = filter_dims.c;
+  const int32_t groups = input_dims.c / filter_in_c;
+  const int32_t filters_per_group = output_dims.c / groups;
+
+  for (int32_t b = 0; b < output_dims.n; ++b) {
+    for (int32_t oy = 0; oy < output_dims.h; ++oy) {
+      const int32_t in_y_origin = oy * params.stride_h - params.pad_h;
+      for (int32_t ox = 0; ox < output_dims.w; ++ox) {
+        const int32_t in_x_origin = ox * params.stride_w - params.pad_w;
+        for (int32_t oc = 0; oc < output_dims.c; ++oc) {
+          const int32_t group = oc / filters_per_group;
+          int32_t acc = 0;
+          for (int32_t fy = 0; fy < filter_dims.h; ++fy) {
+            const int32_t in_y = in_y_origin + params.dilation_h * fy;
+            if (in_y < 0 || in_y >= input_dims.h) continue;
+            for (int32_t fx = 0; fx < filter_dims.w; ++fx) {
+              const int32_t in_x = in_x_origin + params.dilation_w * fx;
+              if (in_x < 0 || in_x >= input_dims.w) continue;
+              const int8_t* in_px =
+                  input +
+                  ((static_cast<int64_t>(b) * input_dims.h + in_y) * input_dims.w + in_x) *
+                      input_dims.c +
+                  group * filter_in_c;
+              const int8_t* w =
+                  filter + ((static_cast<int64_t>(oc) * filter_dims.h + fy) * filter_dims.w + fx) *
+                               filter_in_c;
+              for (int32_t ic = 0; ic < filter_in_c; ++ic) {
+                acc += static_cast<int32_t>(w[ic]) *
+                       (static_cast<int32_t>(in_px[ic]) + params.input_offset);
+              }
+            }
+          }
+          if (bias != nullptr) acc += bias[oc];
+          acc = multiply_by_quantized_multiplier(acc, quant.multiplier[oc], quant.shift[oc]);
+          acc += params.output_offset;
+          acc = internal::clamp_i32(acc, params.activation_min, params.activation_max);
+          output[((static_cast<int64_t>(b) * output_dims.h + oy) * output_dims.w + ox) *
+                     output_dims.c +
+                 oc] = static_cast<int8_t>(acc);
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace kws::nn::ref
