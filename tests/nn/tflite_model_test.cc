@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -208,6 +209,22 @@ TEST(TfliteModelHostile, HugeVectorLengthsAndOffsetLoops) {
   std::memset(loop.data(), 0, 4);
   TfliteModel model;
   EXPECT_FALSE(model.parse(loop.data(), loop.size()).ok());
+}
+
+// Writes the generated models as fuzz seeds when KWS_FUZZ_SEED_DIR is set.
+TEST(TfliteModel, WritesFuzzSeedsOnRequest) {
+  const char* dir = std::getenv("KWS_FUZZ_SEED_DIR");
+  if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "KWS_FUZZ_SEED_DIR not set";
+  testing::ModelSpec two = tiny_fc_softmax_model();
+  two.extra_subgraphs = 1;
+  const std::vector<uint8_t> seeds[2] = {build_model(tiny_fc_softmax_model()), build_model(two)};
+  for (int i = 0; i < 2; ++i) {
+    std::ofstream out(std::string(dir) + "/generated_" + std::to_string(i) + ".tflite",
+                      std::ios::binary);
+    out.write(reinterpret_cast<const char*>(seeds[i].data()),
+              static_cast<std::streamsize>(seeds[i].size()));
+    ASSERT_TRUE(out.good()) << dir;
+  }
 }
 
 struct SharedModel {

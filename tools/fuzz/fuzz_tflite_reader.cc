@@ -1,0 +1,30 @@
+// libFuzzer entry: parse the input as a model; if it parses, size, init and
+// invoke an interpreter once on zero input. Any crash, sanitizer report or
+// out-of-bounds access is a bug in the reader or the op glue.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+#include "nn/interpreter.h"
+#include "nn/tflite_model.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // A copy with exact length and 16-byte alignment, like a mapped file.
+  std::unique_ptr<uint8_t[]> copy(new uint8_t[size + 1]);
+  if (size > 0) std::memcpy(copy.get(), data, size);
+  kws::nn::TfliteModel model;
+  if (!model.parse(copy.get(), size).ok()) return 0;
+  size_t needed = 0;
+  if (!kws::nn::Interpreter::needed_bytes(model, &needed).ok()) return 0;
+  if (needed > (64u << 20)) return 0;  // keep each run small
+  std::unique_ptr<uint8_t[]> arena(new uint8_t[needed]);
+  kws::nn::Interpreter interp;
+  if (!interp.init(model, arena.get(), needed).ok()) return 0;
+  for (size_t i = 0; i < interp.num_inputs(); ++i) {
+    const kws::nn::TensorView in = interp.input(i);
+    if (in.data != nullptr) std::memset(in.data, 0, in.bytes);
+  }
+  (void)interp.invoke();
+  return 0;
+}
