@@ -61,9 +61,9 @@ inline constexpr size_t kMaxLabelLength = 32;  // including the terminating NUL
 
 // Trigger settings for one label.
 struct KeywordParams {
-  bool is_keyword = false;   // false for silence/unknown/background labels
-  float threshold = 0.8f;    // on the smoothed posterior, 0..1
-  uint32_t min_count = 1;    // consecutive smoothed scores >= threshold
+  bool is_keyword = false;  // false for silence/unknown/background labels
+  float threshold = 0.8f;   // on the smoothed posterior, 0..1
+  uint32_t min_count = 1;   // consecutive smoothed scores >= threshold
   uint32_t refractory_ms = 1000;
 };
 

@@ -1,0 +1,267 @@
+#include "pipeline/frontend.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "pipeline/memory_carver.h"
+
+namespace kws {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+double hz_to_mel(double hz) { return 1127.0 * std::log(1.0 + hz / 700.0); }
+
+// TensorFlow's linear_to_mel_weight_matrix entry for mel band m and spectrum bin k.
+double tf_mel_weight(const FrontendConfig& cfg, uint32_t m, uint32_t k) {
+  if (k == 0) return 0.0;  // TF zeroes the DC bin ("bands_to_zero" = 1)
+  const uint32_t num_bins = cfg.fft_size / 2 + 1;
+  const double nyquist = static_cast<double>(cfg.sample_rate) / 2.0;
+  const double bin_mel =
+      hz_to_mel(nyquist * static_cast<double>(k) / static_cast<double>(num_bins - 1));
+  const double lo = hz_to_mel(static_cast<double>(cfg.fmin_hz));
+  const double hi = hz_to_mel(static_cast<double>(cfg.fmax_hz));
+  const double step = (hi - lo) / static_cast<double>(cfg.mel_bins + 1);
+  const double left = lo + step * static_cast<double>(m);
+  const double center = lo + step * static_cast<double>(m + 1);
+  const double right = lo + step * static_cast<double>(m + 2);
+  const double rising = (bin_mel - left) / (center - left);
+  const double falling = (right - bin_mel) / (right - center);
+  const double w = rising < falling ? rising : falling;
+  return w > 0.0 ? w : 0.0;
+}
+
+}  // namespace
+
+Status validate_frontend_config(const FrontendConfig& cfg) {
+  if (cfg.sample_rate < 1000 || cfg.sample_rate > 192000) {
+    return Status::Error(StatusCode::kInvalidArgument, "sample_rate %u out of 1000..192000",
+                         cfg.sample_rate);
+  }
+  if (!is_power_of_two(cfg.fft_size) || cfg.fft_size < Radix2RealFft::kMinSize ||
+      cfg.fft_size > Radix2RealFft::kMaxSize) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "fft_size %u is not a power of two in %zu..%zu", cfg.fft_size,
+                         Radix2RealFft::kMinSize, Radix2RealFft::kMaxSize);
+  }
+  if (cfg.window_samples == 0 || cfg.window_samples > cfg.fft_size) {
+    return Status::Error(StatusCode::kInvalidArgument, "window_samples %u out of 1..fft_size (%u)",
+                         cfg.window_samples, cfg.fft_size);
+  }
+  if (cfg.hop_samples == 0 || cfg.hop_samples > cfg.sample_rate) {
+    return Status::Error(StatusCode::kInvalidArgument, "hop_samples %u out of 1..sample_rate",
+                         cfg.hop_samples);
+  }
+  if (cfg.window != WindowFunction::kHann && cfg.window != WindowFunction::kHamming &&
+      cfg.window != WindowFunction::kRectangular) {
+    return Status::Error(StatusCode::kInvalidArgument, "window function %d unknown",
+                         static_cast<int>(cfg.window));
+  }
+  if (cfg.spectrum != SpectrumType::kMagnitude && cfg.spectrum != SpectrumType::kPower) {
+    return Status::Error(StatusCode::kInvalidArgument, "spectrum type %d unknown",
+                         static_cast<int>(cfg.spectrum));
+  }
+  if (cfg.mel_bins == 0 || cfg.mel_bins > 256) {
+    return Status::Error(StatusCode::kInvalidArgument, "mel_bins %u out of 1..256", cfg.mel_bins);
+  }
+  const float nyquist = static_cast<float>(cfg.sample_rate) / 2.0f;
+  if (!std::isfinite(cfg.fmin_hz) || !std::isfinite(cfg.fmax_hz) || cfg.fmin_hz < 0.0f ||
+      cfg.fmin_hz >= cfg.fmax_hz || cfg.fmax_hz > nyquist) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "fmin/fmax %g/%g Hz must satisfy 0 <= fmin < fmax <= %g",
+                         static_cast<double>(cfg.fmin_hz), static_cast<double>(cfg.fmax_hz),
+                         static_cast<double>(nyquist));
+  }
+  if (!std::isfinite(cfg.log_offset) || cfg.log_offset <= 0.0f) {
+    return Status::Error(StatusCode::kInvalidArgument, "log_offset %g must be > 0",
+                         static_cast<double>(cfg.log_offset));
+  }
+  if (cfg.features != FeatureType::kMfcc && cfg.features != FeatureType::kLogMel) {
+    return Status::Error(StatusCode::kInvalidArgument, "feature type %d unknown",
+                         static_cast<int>(cfg.features));
+  }
+  if (cfg.features == FeatureType::kMfcc && (cfg.num_mfcc == 0 || cfg.num_mfcc > cfg.mel_bins)) {
+    return Status::Error(StatusCode::kInvalidArgument, "num_mfcc %u out of 1..mel_bins (%u)",
+                         cfg.num_mfcc, cfg.mel_bins);
+  }
+  if (!std::isfinite(cfg.quant_scale) || cfg.quant_scale <= 0.0f) {
+    return Status::Error(StatusCode::kInvalidArgument, "quant_scale %g must be > 0",
+                         static_cast<double>(cfg.quant_scale));
+  }
+  if (cfg.quant_zero_point < -128 || cfg.quant_zero_point > 127) {
+    return Status::Error(StatusCode::kInvalidArgument, "quant_zero_point %d out of -128..127",
+                         static_cast<int>(cfg.quant_zero_point));
+  }
+  return Status::Ok();
+}
+
+int8_t quantize_feature(float value, float scale, int32_t zero_point) {
+  const float scaled = value / scale;
+  if (std::isnan(scaled)) return static_cast<int8_t>(zero_point);
+  // Clamp before converting so huge values (or inf) cannot overflow the int conversion.
+  if (scaled >= 256.0f) return 127;
+  if (scaled <= -256.0f) return -128;
+  const int32_t q = zero_point + static_cast<int32_t>(std::round(scaled));
+  return static_cast<int8_t>(q < -128 ? -128 : (q > 127 ? 127 : q));
+}
+
+Status Frontend::layout(const FrontendConfig& cfg, bool use_external_fft, void* mem, size_t len,
+                        size_t* used, Frontend* self) {
+  MemoryCarver carver(mem, len);
+  const uint32_t num_bins = cfg.fft_size / 2 + 1;
+  void* fft_mem = nullptr;
+  size_t fft_bytes = 0;
+  if (!use_external_fft) {
+    KWS_RETURN_IF_ERROR(Radix2RealFft::needed_bytes(cfg.fft_size, &fft_bytes));
+    fft_mem = carver.take_bytes(fft_bytes, kMemoryAlignment);
+  }
+  float* window = carver.take<float>(cfg.window_samples);
+  float* fft_in = carver.take<float>(cfg.fft_size);
+  float* fft_out = carver.take<float>(cfg.fft_size + 2);
+  float* spectrum = carver.take<float>(num_bins);
+  MelBand* bands = carver.take<MelBand>(cfg.mel_bins);
+  // Each spectrum bin lies under at most two adjacent triangles.
+  float* mel_weights = carver.take<float>(2 * size_t{num_bins});
+  float* log_mel = carver.take<float>(cfg.mel_bins);
+  float* dct = nullptr;
+  if (cfg.features == FeatureType::kMfcc)
+    dct = carver.take<float>(size_t{cfg.num_mfcc} * cfg.mel_bins);
+  float* values = carver.take<float>(cfg.feature_dim());
+  *used = carver.used();
+  if (self == nullptr) return Status::Ok();
+  if (!carver.fits()) {
+    return Status::Error(StatusCode::kBufferTooSmall, "frontend: %zu bytes given, %zu needed", len,
+                         carver.used());
+  }
+
+  self->cfg_ = cfg;
+  if (!use_external_fft) {
+    KWS_RETURN_IF_ERROR(self->own_fft_.init(cfg.fft_size, fft_mem, fft_bytes));
+    self->fft_ = &self->own_fft_;
+  }
+  for (uint32_t n = 0; n < cfg.window_samples; ++n) {
+    const double phase =
+        2.0 * kPi * static_cast<double>(n) / static_cast<double>(cfg.window_samples);
+    double w = 1.0;
+    if (cfg.window == WindowFunction::kHann) w = 0.5 - 0.5 * std::cos(phase);
+    if (cfg.window == WindowFunction::kHamming) w = 0.54 - 0.46 * std::cos(phase);
+    window[n] = static_cast<float>(w);
+  }
+  std::memset(fft_in, 0, sizeof(float) * cfg.fft_size);
+  uint32_t offset = 0;
+  for (uint32_t m = 0; m < cfg.mel_bins; ++m) {
+    uint32_t first = num_bins;
+    uint32_t last = 0;
+    for (uint32_t k = 0; k < num_bins; ++k) {
+      if (tf_mel_weight(cfg, m, k) > 0.0) {
+        if (first == num_bins) first = k;
+        last = k;
+      }
+    }
+    MelBand& band = bands[m];
+    band.weight_offset = offset;
+    if (first == num_bins) {  // band narrower than a bin: contributes nothing
+      band.first_bin = 0;
+      band.num_bins = 0;
+      continue;
+    }
+    band.first_bin = first;
+    band.num_bins = last - first + 1;
+    if (offset + band.num_bins > 2 * num_bins) {
+      return Status::Error(StatusCode::kInternal, "frontend: mel weights exceed their bound");
+    }
+    for (uint32_t k = first; k <= last; ++k) {
+      mel_weights[offset++] = static_cast<float>(tf_mel_weight(cfg, m, k));
+    }
+  }
+  if (dct != nullptr) {
+    const double m_count = static_cast<double>(cfg.mel_bins);
+    const double norm = 1.0 / std::sqrt(2.0 * m_count);
+    for (uint32_t j = 0; j < cfg.num_mfcc; ++j) {
+      for (uint32_t m = 0; m < cfg.mel_bins; ++m) {
+        const double c = std::cos(kPi * static_cast<double>(j) *
+                                  (2.0 * static_cast<double>(m) + 1.0) / (2.0 * m_count));
+        dct[j * cfg.mel_bins + m] = static_cast<float>(2.0 * c * norm);
+      }
+    }
+  }
+  self->window_ = window;
+  self->fft_in_ = fft_in;
+  self->fft_out_ = fft_out;
+  self->spectrum_ = spectrum;
+  self->bands_ = bands;
+  self->mel_weights_ = mel_weights;
+  self->log_mel_ = log_mel;
+  self->dct_ = dct;
+  self->values_ = values;
+  return Status::Ok();
+}
+
+Status Frontend::needed_bytes(const FrontendConfig& cfg, bool use_external_fft, size_t* bytes) {
+  KWS_RETURN_IF_ERROR(validate_frontend_config(cfg));
+  if (bytes == nullptr)
+    return Status::Error(StatusCode::kInvalidArgument, "frontend: bytes is null");
+  return layout(cfg, use_external_fft, nullptr, 0, bytes, nullptr);
+}
+
+Status Frontend::init(const FrontendConfig& cfg, void* mem, size_t len, RealFft* fft) {
+  KWS_RETURN_IF_ERROR(validate_frontend_config(cfg));
+  if (mem == nullptr || !MemoryCarver::aligned(mem)) {
+    return Status::Error(StatusCode::kInvalidArgument, "frontend: memory is null or misaligned");
+  }
+  if (fft != nullptr && fft->size() != cfg.fft_size) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "frontend: external FFT has size %zu, not %u", fft->size(), cfg.fft_size);
+  }
+  fft_ = fft;
+  size_t used = 0;
+  return layout(cfg, fft != nullptr, mem, len, &used, this);
+}
+
+float Frontend::mel_weight(uint32_t m, uint32_t k) const {
+  if (bands_ == nullptr || m >= cfg_.mel_bins) return 0.0f;
+  const MelBand& band = bands_[m];
+  if (k < band.first_bin || k >= band.first_bin + band.num_bins) return 0.0f;
+  return mel_weights_[band.weight_offset + (k - band.first_bin)];
+}
+
+void Frontend::compute(const int16_t* frame, int8_t* features, float* values) {
+  if (fft_ == nullptr) return;
+  const uint32_t num_bins = cfg_.fft_size / 2 + 1;
+  for (uint32_t n = 0; n < cfg_.window_samples; ++n) {
+    fft_in_[n] = static_cast<float>(frame[n]) * (1.0f / 32768.0f) * window_[n];
+  }
+  // fft_in_[window_samples..fft_size) stays zero from init.
+  fft_->forward(fft_in_, fft_out_);
+  for (uint32_t k = 0; k < num_bins; ++k) {
+    const float re = fft_out_[2 * k];
+    const float im = fft_out_[2 * k + 1];
+    const float power = re * re + im * im;
+    spectrum_[k] = cfg_.spectrum == SpectrumType::kPower ? power : std::sqrt(power);
+  }
+  for (uint32_t m = 0; m < cfg_.mel_bins; ++m) {
+    const MelBand& band = bands_[m];
+    const float* w = mel_weights_ + band.weight_offset;
+    const float* s = spectrum_ + band.first_bin;
+    float acc = 0.0f;
+    for (uint32_t i = 0; i < band.num_bins; ++i) acc += w[i] * s[i];
+    log_mel_[m] = std::log(acc + cfg_.log_offset);
+  }
+  const uint32_t dim = cfg_.feature_dim();
+  if (cfg_.features == FeatureType::kMfcc) {
+    for (uint32_t j = 0; j < dim; ++j) {
+      const float* row = dct_ + j * cfg_.mel_bins;
+      float acc = 0.0f;
+      for (uint32_t m = 0; m < cfg_.mel_bins; ++m) acc += row[m] * log_mel_[m];
+      values_[j] = acc;
+    }
+  } else {
+    std::memcpy(values_, log_mel_, sizeof(float) * dim);
+  }
+  for (uint32_t j = 0; j < dim; ++j) {
+    features[j] = quantize_feature(values_[j], cfg_.quant_scale, cfg_.quant_zero_point);
+  }
+  if (values != nullptr) std::memcpy(values, values_, sizeof(float) * dim);
+}
+
+}  // namespace kws

@@ -1,0 +1,93 @@
+// Audio front end: one frame of int16 samples -> one int8 feature vector.
+//
+// Per frame, every parameter taken from FrontendConfig:
+//   x[n] = sample[n] / 32768 * window[n]     (periodic Hann/Hamming or rectangular,
+//                                             zero-padded from window_samples to fft_size)
+//   S[k] = |X[k]| or |X[k]|^2                (k = 0 .. fft_size/2)
+//   mel[m] = sum_k W[m][k] S[k]              (TensorFlow linear_to_mel_weight_matrix:
+//                                             HTK mel 1127 ln(1 + f/700), triangles in the
+//                                             mel domain, bin 0 weight zero)
+//   L[m] = ln(mel[m] + log_offset)
+//   MFCC: c[j] = sum_m L[m] 2 cos(pi j (2m+1) / (2M)) / sqrt(2M), j < num_mfcc
+//         (TensorFlow mfccs_from_log_mel_spectrograms: unnormalised DCT-II * rsqrt(2M))
+//   log-mel: the L[m] themselves
+//   q = clamp(zero_point + round_half_away(v / quant_scale), -128, 127)
+// With the defaults this is MLPerf Tiny KWS's front end (../shared/DATA.md).
+//
+// Rounding: half away from zero, added to the zero point after rounding, which
+// is what TFLite's QUANTIZE reference kernel does (zero_point + round(x/scale)),
+// so int8 inputs match a TFLite-quantised graph (DESIGN invariant 5). Exact .5
+// ties are practically never produced by float features anyway.
+//
+// Tables (window, mel triangles, DCT) are computed in double at init and
+// stored as float; compute() is float and allocates nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "nn/status.h"
+#include "pipeline/model_info.h"
+#include "pipeline/radix2_fft.h"
+#include "pipeline/real_fft.h"
+
+namespace kws {
+
+// Checks the front-end parameters on their own (validate_model_info checks them too).
+Status validate_frontend_config(const FrontendConfig& cfg);
+
+// Float -> int8 as described above.
+int8_t quantize_feature(float value, float scale, int32_t zero_point);
+
+class Frontend {
+ public:
+  Frontend() = default;
+  Frontend(const Frontend&) = delete;  // holds a pointer to its own FFT member
+  Frontend& operator=(const Frontend&) = delete;
+
+  // use_external_fft: true when init() will be given a RealFft; the portable
+  // FFT's tables are then not part of the layout.
+  static Status needed_bytes(const FrontendConfig& cfg, bool use_external_fft, size_t* bytes);
+  // `fft`, if given, must have size() == cfg.fft_size and outlive the front end.
+  Status init(const FrontendConfig& cfg, void* mem, size_t len, RealFft* fft = nullptr);
+
+  uint32_t feature_dim() const { return cfg_.feature_dim(); }
+
+  // window_samples samples in; feature_dim() int8 values out. If `values` is
+  // not null it also receives the feature_dim() float values before quantisation.
+  void compute(const int16_t* frame, int8_t* features, float* values = nullptr);
+
+  // Introspection for tests and tools (valid after init).
+  const float* window() const { return window_; }
+  const float* spectrum() const { return spectrum_; }  // fft_size/2+1 values of the last frame
+  const float* log_mel() const { return log_mel_; }    // mel_bins values of the last frame
+  // Weight of spectrum bin k in mel band m (0 outside the band's triangle).
+  float mel_weight(uint32_t m, uint32_t k) const;
+  // DCT table entry: coefficient j, mel band m.
+  float dct_weight(uint32_t j, uint32_t m) const { return dct_[j * cfg_.mel_bins + m]; }
+
+ private:
+  struct MelBand {
+    uint32_t first_bin;
+    uint32_t num_bins;
+    uint32_t weight_offset;
+  };
+
+  static Status layout(const FrontendConfig& cfg, bool use_external_fft, void* mem, size_t len,
+                       size_t* used, Frontend* self);
+
+  FrontendConfig cfg_;
+  RealFft* fft_ = nullptr;
+  Radix2RealFft own_fft_;
+  float* window_ = nullptr;
+  float* fft_in_ = nullptr;
+  float* fft_out_ = nullptr;
+  float* spectrum_ = nullptr;
+  MelBand* bands_ = nullptr;
+  float* mel_weights_ = nullptr;
+  float* log_mel_ = nullptr;
+  float* dct_ = nullptr;
+  float* values_ = nullptr;
+};
+
+}  // namespace kws
