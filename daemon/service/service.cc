@@ -1,0 +1,188 @@
+#include "daemon/service/service.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "daemon/capture/alsa_source.h"
+#include "daemon/capture/capture_devices.h"
+#include "daemon/sinks/stream_sinks.h"
+
+namespace kws::daemon {
+namespace {
+
+size_t next_pow2(size_t n) {
+  size_t p = 2;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+}  // namespace
+
+Service::Service(ServiceSettings settings, std::unique_ptr<AudioSource> source,
+                 std::unique_ptr<Detector> detector, SettingsLoader reload, bool foreground)
+    : settings_(std::move(settings)),
+      source_(std::move(source)),
+      detector_(std::move(detector)),
+      reload_loader_(std::move(reload)),
+      foreground_(foreground) {}
+
+Service::~Service() { shutdown(); }
+
+std::string Service::start() {
+  const uint32_t rate = detector_->sample_rate();
+  std::string err = detector_->apply_keywords(settings_.keywords);
+  if (!err.empty()) return "config: " + err;
+
+  const size_t capacity = next_pow2(static_cast<size_t>(rate) * settings_.ring_ms / 1000u);
+  size_t bytes = 0;
+  Status st = SpscRing<int16_t>::needed_bytes(capacity, &bytes);
+  if (!st.ok()) return st.message();
+  ring_storage_.assign(bytes / sizeof(int16_t), 0);
+  st = ring_.init(capacity, ring_storage_.data(), bytes);
+  if (!st.ok()) return st.message();
+
+  CaptureLoopConfig cc;
+  cc.output_rate = rate;
+  capture_ = std::make_unique<CaptureLoop>(source_.get(), &ring_, cc);
+  SourceStatus opened = capture_->open();
+  if (!opened.ok()) {
+    std::string msg = opened.message;
+    if (opened.error == SourceError::kNotFound) {
+      msg += "\ncapture devices found:\n" + format_device_list(list_capture_devices()) +
+             "set audio.device in the config to one of them";
+    } else if (opened.error == SourceError::kBusy) {
+      msg += " (another program is using the device)";
+    }
+    return msg;
+  }
+
+  const size_t keyword = detector_->keyword_samples();
+  const size_t preroll = static_cast<size_t>(rate) * settings_.preroll_ms / 1000u;
+  history_ = std::make_unique<AudioHistory>(preroll + keyword + rate);  // + 1 s of slack
+
+  owned_consumers_.push_back(std::make_unique<LogSink>());
+  const bool json = settings_.json_stdout == JsonStdout::kOn ||
+                    (settings_.json_stdout == JsonStdout::kAuto && foreground_);
+  if (json) owned_consumers_.push_back(std::make_unique<JsonStreamSink>(stdout));
+  for (auto& c : owned_consumers_) consumers_.push_back(c.get());
+  if (!settings_.socket_path.empty()) {
+    SocketServerConfig sc;
+    sc.path = settings_.socket_path;
+    socket_ = std::make_unique<EventSocketServer>(sc);
+    err = socket_->start();
+    if (!err.empty()) return err;
+    consumers_.push_back(socket_.get());
+  }
+  hooks_ = std::make_unique<HookRunner>(settings_.hook, [](const HookResult& r) {
+    spdlog::debug("hook: event {} {}", r.sequence, hook_outcome_name(r.outcome));
+  });
+  consumers_.push_back(hooks_.get());
+  for (EventConsumer* c : extra_consumers_) consumers_.push_back(c);
+
+  capture_thread_ = std::thread([this] {
+    capture_->run(capture_stop_);
+    capture_done_.store(true);
+  });
+  started_ = true;
+  const std::string status = "listening on '" + source_->name() + "'";
+  spdlog::info("kwsd: {}, model rate {} Hz", status, rate);
+  notifier_.ready(status);
+  return {};
+}
+
+void Service::dispatch(const Detection& d) {
+  DetectionEvent e;
+  e.sequence = ++sequence_;
+  e.keyword = d.keyword;
+  e.score = d.score;
+  e.stage = d.stage;
+  e.scores = d.scores;
+  e.sample_rate = detector_->sample_rate();
+  e.audio_sample = d.sample_index;
+  e.wall_time = std::chrono::system_clock::now();
+  const size_t length = static_cast<size_t>(e.sample_rate) * settings_.preroll_ms / 1000u +
+                        detector_->keyword_samples();
+  e.audio = history_->snapshot(d.sample_index, length);
+  stats_.events.fetch_add(1, std::memory_order_relaxed);
+  for (EventConsumer* c : consumers_) c->consume(e);
+}
+
+void Service::do_reload() {
+  notifier_.reloading();
+  if (!reload_loader_) {
+    spdlog::warn("reload: no config file to reload from; nothing changed");
+    notifier_.status("running");
+    return;
+  }
+  Result<ServiceSettings> next = reload_loader_();
+  std::string err = next.ok() ? detector_->apply_keywords(next->keywords) : next.error();
+  if (!err.empty()) {
+    stats_.rejected_reloads.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("reload rejected, the previous configuration stays in force: {}", err);
+    notifier_.status("running (last reload rejected)");
+    return;
+  }
+  hooks_->set_config(next->hook);
+  auto needs_restart = [](bool changed, const char* key) {
+    if (changed) spdlog::warn("reload: a change of {} needs a restart; ignored", key);
+  };
+  needs_restart(next->device != settings_.device, "audio.device");
+  needs_restart(next->model_path != settings_.model_path, "model.path");
+  needs_restart(next->socket_path != settings_.socket_path, "events.socket");
+  settings_.keywords = next->keywords;
+  settings_.hook = next->hook;
+  settings_.preroll_ms = next->preroll_ms;  // history keeps preroll + 1 s slack; clipped if larger
+  stats_.reloads.fetch_add(1, std::memory_order_relaxed);
+  spdlog::info("reload: keywords and hook updated");
+  notifier_.status("running");
+}
+
+int Service::run() {
+  if (!started_) return 1;
+  std::vector<int16_t> chunk(static_cast<size_t>(detector_->sample_rate()) / 50u);  // 20 ms
+  std::vector<Detection> detections;
+  int code = 0;
+  while (!stop_.load()) {
+    notifier_.watchdog_tick();
+    if (reload_.exchange(false)) do_reload();
+    const size_t n = ring_.read(chunk.data(), chunk.size());
+    if (n == 0) {
+      if (capture_done_.load() && ring_.read_available() == 0) break;  // finite source ended
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    history_->append(chunk.data(), n);
+    detections.clear();
+    std::string err = detector_->process(chunk.data(), n, &detections);
+    stats_.samples_processed.fetch_add(n, std::memory_order_relaxed);
+    if (!err.empty()) {
+      spdlog::critical("pipeline failed: {}; stopping (systemd restarts the service)", err);
+      code = 1;
+      break;
+    }
+    for (const Detection& d : detections) dispatch(d);
+  }
+  notifier_.stopping();
+  shutdown();
+  return code;
+}
+
+void Service::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  capture_stop_.store(true);
+  if (capture_thread_.joinable()) capture_thread_.join();
+  if (hooks_) hooks_->stop();
+  if (socket_) socket_->stop();
+  if (capture_) {
+    const CaptureStats& s = capture_->stats();
+    spdlog::info("kwsd: stopped; {} events, {} overruns, {} device losses, {} samples dropped",
+                 stats_.events.load(), s.overruns.load(), s.device_losses.load(),
+                 s.samples_dropped.load());
+  }
+}
+
+}  // namespace kws::daemon

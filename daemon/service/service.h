@@ -1,0 +1,100 @@
+// The running daemon: capture thread -> SPSC ring -> processing thread
+// (detector, pre-roll, sinks), plus reload and stop requests.
+//
+// Life: start() opens the device, binds the socket, starts the threads and
+// only then reports READY=1; run() is the processing loop (pings the
+// watchdog) until request_stop(); it then joins the capture thread, stops the
+// hooks and removes the socket. request_stop()/request_reload() are safe from
+// any thread (they set atomics; the signal thread calls them).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/result.h"
+#include "daemon/capture/audio_source.h"
+#include "daemon/capture/capture_loop.h"
+#include "daemon/service/audio_history.h"
+#include "daemon/service/detector.h"
+#include "daemon/service/notifier.h"
+#include "daemon/service/service_settings.h"
+#include "daemon/sinks/hook_runner.h"
+#include "daemon/sinks/socket_server.h"
+
+namespace kws::daemon {
+
+using SettingsLoader = std::function<Result<ServiceSettings>()>;
+
+struct ServiceStats {
+  std::atomic<uint64_t> events{0};
+  std::atomic<uint64_t> reloads{0};
+  std::atomic<uint64_t> rejected_reloads{0};
+  std::atomic<uint64_t> samples_processed{0};
+};
+
+class Service {
+ public:
+  // `reload` is called on request_reload() (may be empty: reload refused).
+  Service(ServiceSettings settings, std::unique_ptr<AudioSource> source,
+          std::unique_ptr<Detector> detector, SettingsLoader reload, bool foreground);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Opens everything; "" on success, else the message to print (and exit 1).
+  std::string start();
+
+  // The processing loop; returns the exit code once stopped. If the source
+  // ends (finite test sources), the loop drains the ring and returns 0.
+  int run();
+
+  void request_stop() { stop_.store(true); }
+  void request_reload() { reload_.store(true); }
+
+  // Extra consumers (tests); call before start().
+  void add_consumer(EventConsumer* consumer) { extra_consumers_.push_back(consumer); }
+
+  const ServiceStats& stats() const { return stats_; }
+  const CaptureStats& capture_stats() const { return capture_->stats(); }
+  const HookRunner& hooks() const { return *hooks_; }
+  const EventSocketServer* socket() const { return socket_.get(); }
+
+ private:
+  void do_reload();
+  void dispatch(const Detection& d);
+  void shutdown();
+
+  ServiceSettings settings_;
+  std::unique_ptr<AudioSource> source_;
+  std::unique_ptr<Detector> detector_;
+  SettingsLoader reload_loader_;
+  bool foreground_;
+
+  std::vector<int16_t> ring_storage_;
+  SpscRing<int16_t> ring_;
+  std::unique_ptr<CaptureLoop> capture_;
+  std::thread capture_thread_;
+  std::atomic<bool> capture_stop_{false};
+  std::atomic<bool> capture_done_{false};
+
+  std::unique_ptr<AudioHistory> history_;
+  std::unique_ptr<EventSocketServer> socket_;
+  std::unique_ptr<HookRunner> hooks_;
+  std::vector<std::unique_ptr<EventConsumer>> owned_consumers_;
+  std::vector<EventConsumer*> consumers_;
+  std::vector<EventConsumer*> extra_consumers_;
+  Notifier notifier_;
+
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> reload_{false};
+  ServiceStats stats_;
+  uint64_t sequence_ = 0;
+  bool started_ = false;
+  bool shut_down_ = false;
+};
+
+}  // namespace kws::daemon

@@ -1,0 +1,32 @@
+// kwsd's command line:
+//   kwsd [--config FILE] [--device NAME] [--model PATH] [--verbose]
+//   kwsd --list-devices
+//   kwsd --check-config [--config FILE]
+// Without --config the defaults apply (device "default", the shipped model).
+// Runs in the foreground with human-readable log lines on stderr; under
+// systemd (NOTIFY_SOCKET set) it notifies READY=1 and pings the watchdog.
+// SIGTERM/SIGINT stop cleanly, SIGHUP reloads the config file.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "config/result.h"
+#include "daemon/service/detector.h"
+#include "daemon/service/service_settings.h"
+
+namespace kws::daemon {
+
+// Makes the detector for the configured model; a failure names the model.
+using DetectorFactory =
+    std::function<Result<std::unique_ptr<Detector>>(const ServiceSettings& settings)>;
+
+// The production detector: loads settings.model_path.
+Result<std::unique_ptr<Detector>> make_model_detector(const ServiceSettings& settings);
+
+int service_main(int argc, char** argv);
+
+// Same, with another detector (tests, or a build with a different model runtime).
+int service_main(int argc, char** argv, const DetectorFactory& make_detector);
+
+}  // namespace kws::daemon
