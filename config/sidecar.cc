@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "config/yaml_reader.h"
+#include "pipeline/frontend.h"
 
 namespace kws::config {
 
@@ -88,6 +89,59 @@ Result<ModelInfo> load_model_info_yaml(const std::string& path, const ModelInfo&
     return Result<ModelInfo>::failure(e.what());
   }
   return parse_model_info_yaml(text, path, base);
+}
+
+namespace {
+
+// Records "key=value" strings into builder; "" or the first malformed one.
+std::string add_overrides(const std::vector<std::string>& overrides, ModelInfoBuilder* builder) {
+  for (const std::string& o : overrides) {
+    const size_t eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) return "--set " + o + ": expected key=value";
+    if (std::string err = builder->set(o.substr(0, eq), o.substr(eq + 1), "--set"); !err.empty()) {
+      return err;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ModelInfo> load_frontend_yaml(const std::string& path,
+                                     const std::vector<std::string>& overrides,
+                                     const ModelInfo& base) {
+  using R = Result<ModelInfo>;
+  ModelInfoBuilder builder(base);
+  try {
+    if (!path.empty()) {
+      const detail::YamlReader reader(path);
+      const YAML::Node root = reader.parse(detail::read_text_file(path));
+      if (!root.IsMap()) reader.fail(root, "", "a front-end file must be a map of model keys");
+      detail::add_model_keys(reader, root, "", &builder);
+    }
+  } catch (const detail::ConfigError& e) {
+    return R::failure(e.what());
+  }
+  if (std::string err = add_overrides(overrides, &builder); !err.empty()) return R::failure(err);
+  ModelInfo info;
+  if (std::string err = builder.build(&info); !err.empty()) return R::failure(err);
+  if (Status s = validate_frontend_config(info.frontend); !s.ok()) {
+    return R::failure((path.empty() ? std::string("front end") : path) + ": " + s.message());
+  }
+  return R::success(info);
+}
+
+Result<ModelInfo> apply_overrides(const ModelInfo& base,
+                                  const std::vector<std::string>& overrides) {
+  using R = Result<ModelInfo>;
+  ModelInfoBuilder builder(base);
+  if (std::string err = add_overrides(overrides, &builder); !err.empty()) return R::failure(err);
+  ModelInfo info;
+  if (std::string err = builder.build(&info); !err.empty()) return R::failure(err);
+  if (Status s = validate_model_info(info); !s.ok()) {
+    return R::failure(std::string("after --set: ") + s.message());
+  }
+  return R::success(info);
 }
 
 std::string default_sidecar_dir() {

@@ -13,6 +13,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/model_keys.h"
 #include "config/result.h"
@@ -39,6 +40,18 @@ Result<ModelInfo> parse_model_info_yaml(const std::string& text, const std::stri
 // Same, reading the file at `path`.
 Result<ModelInfo> load_model_info_yaml(const std::string& path,
                                        const ModelInfo& base = ModelInfo{});
+
+// Front-end description only (kws-features --frontend F.yaml): the sidecar
+// keys, labels optional; only the front end is validated
+// (validate_frontend_config). `overrides` are "key=value" strings (--set)
+// applied after the file; `path` may be "" for defaults plus overrides.
+Result<ModelInfo> load_frontend_yaml(const std::string& path,
+                                     const std::vector<std::string>& overrides = {},
+                                     const ModelInfo& base = ModelInfo{});
+
+// Applies "key=value" overrides (--set) to a full model description and
+// validates it with validate_model_info.
+Result<ModelInfo> apply_overrides(const ModelInfo& base, const std::vector<std::string>& overrides);
 
 // Where the project's sidecars for third-party models live: $KWS_SIDECAR_DIR
 // if set, else the models/sidecars folder of the source tree it was built from.

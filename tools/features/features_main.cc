@@ -1,0 +1,261 @@
+// kws-features: the training contract. Runs the runtime's front end over a
+// list of audio files and writes DIR/features.npy and DIR/index.tsv.
+//
+//   kws-features (--model M.tflite | --frontend F.yaml) [--set key=value ...]
+//                --list FILES.txt|- --out-dir DIR [--float] [--jobs N]
+//
+// features.npy: int8 [total_frames, feature_dim] (float32 pre-quantisation
+// values with --float), files concatenated in list order.
+// index.tsv: header, then per listed file: path, start_frame, num_frames,
+// num_samples, status ("ok" or "error:<message>"; failed files have 0 frames
+// and are never skipped). Exit 0 if all files were ok, 1 if some failed, 2
+// for a usage, model or output error.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/sidecar.h"
+#include "nn/tflite_model.h"
+#include "tools/features/feature_extractor.h"
+#include "tools/features/npy_writer.h"
+
+namespace {
+
+using kws::Result;
+using kws::features::FeatureExtractor;
+using kws::features::Features;
+using kws::features::NpyWriter;
+
+constexpr const char* kUsage =
+    "usage: kws-features (--model M.tflite | --frontend F.yaml) [--set key=value ...]\n"
+    "                    --list FILES.txt|- --out-dir DIR [--float] [--jobs N]\n"
+    "  --model     take the front end from the model's kwsd metadata or its sidecar\n"
+    "  --frontend  take it from a YAML file with the sidecar keys\n"
+    "  --set       override one key (e.g. --set mel_bins=32), repeatable\n"
+    "  --list      text file with one audio path per line ('-' = stdin; blank lines and\n"
+    "              lines starting with # are ignored)\n"
+    "  --float     write float32 values before quantisation instead of int8\n"
+    "  --jobs      worker threads (default: hardware threads)\n";
+
+struct Args {
+  std::string model;
+  std::string frontend;
+  std::vector<std::string> sets;
+  std::string list;
+  std::string out_dir;
+  bool want_float = false;
+  unsigned jobs = 0;
+};
+
+std::string parse_args(int argc, char** argv, Args* a) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](std::string* out) -> bool {
+      if (i + 1 >= argc) return false;
+      *out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (arg == "--model") {
+      if (!value(&a->model)) return "--model needs a value";
+    } else if (arg == "--frontend") {
+      if (!value(&a->frontend)) return "--frontend needs a value";
+    } else if (arg == "--set") {
+      if (!value(&v)) return "--set needs key=value";
+      a->sets.push_back(v);
+    } else if (arg == "--list") {
+      if (!value(&a->list)) return "--list needs a value";
+    } else if (arg == "--out-dir") {
+      if (!value(&a->out_dir)) return "--out-dir needs a value";
+    } else if (arg == "--float") {
+      a->want_float = true;
+    } else if (arg == "--jobs") {
+      if (!value(&v)) return "--jobs needs a value";
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n == 0 || n > 256)
+        return "--jobs: '" + v + "' not in 1..256";
+      a->jobs = static_cast<unsigned>(n);
+    } else if (arg == "-h" || arg == "--help") {
+      return "help";
+    } else {
+      return "unexpected argument '" + arg + "'";
+    }
+  }
+  if (a->model.empty() == a->frontend.empty()) return "give exactly one of --model and --frontend";
+  if (a->list.empty()) return "--list is required";
+  if (a->out_dir.empty()) return "--out-dir is required";
+  return {};
+}
+
+Result<kws::ModelInfo> model_description(const Args& a) {
+  using R = Result<kws::ModelInfo>;
+  if (!a.frontend.empty()) return kws::config::load_frontend_yaml(a.frontend, a.sets);
+  std::ifstream in(a.model, std::ios::binary);
+  if (!in) return R::failure(a.model + ": cannot open model file");
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+  kws::nn::TfliteModel model;
+  if (kws::Status s = model.parse(bytes.data(), bytes.size()); !s.ok()) {
+    return R::failure(a.model + ": " + s.message());
+  }
+  const uint8_t* meta = nullptr;
+  size_t meta_size = 0;
+  std::string embedded;
+  if (model.metadata("kwsd", &meta, &meta_size)) {
+    embedded.assign(reinterpret_cast<const char*>(meta), meta_size);
+  }
+  Result<kws::config::ResolvedModelInfo> r = kws::config::resolve_model_info(a.model, embedded);
+  if (!r) return R::failure(r.error());
+  return kws::config::apply_overrides(r->info, a.sets);
+}
+
+std::vector<std::string> read_list(std::istream& in) {
+  std::vector<std::string> paths;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    paths.push_back(line);
+  }
+  return paths;
+}
+
+// One line of index.tsv: tabs and newlines in a path or message would break
+// the columns, so they become spaces.
+std::string tsv_field(std::string s) {
+  std::replace_if(
+      s.begin(), s.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; }, ' ');
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  if (std::string err = parse_args(argc, argv, &args); !err.empty()) {
+    if (err == "help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "kws-features: %s\n%s", err.c_str(), kUsage);
+    return 2;
+  }
+  spdlog::set_pattern("kws-features: %^%l%$: %v");
+
+  Result<kws::ModelInfo> info = model_description(args);
+  if (!info) {
+    spdlog::error("{}", info.error());
+    return 2;
+  }
+  const kws::FrontendConfig fe = info->frontend;
+
+  std::vector<std::string> paths;
+  if (args.list == "-") {
+    paths = read_list(std::cin);
+  } else {
+    std::ifstream list(args.list);
+    if (!list) {
+      spdlog::error("{}: cannot read file list", args.list);
+      return 2;
+    }
+    paths = read_list(list);
+  }
+
+  std::error_code ec;
+  std::filesystem::create_directories(args.out_dir, ec);
+  if (ec) {
+    spdlog::error("{}: cannot create ({})", args.out_dir, ec.message());
+    return 2;
+  }
+  NpyWriter npy;
+  if (std::string err = npy.open(
+          args.out_dir + "/features.npy",
+          args.want_float ? NpyWriter::DType::kFloat32 : NpyWriter::DType::kInt8, fe.feature_dim());
+      !err.empty()) {
+    spdlog::error("{}", err);
+    return 2;
+  }
+  std::ofstream index(args.out_dir + "/index.tsv");
+  if (!index) {
+    spdlog::error("{}/index.tsv: cannot create", args.out_dir);
+    return 2;
+  }
+  index << "path\tstart_frame\tnum_frames\tnum_samples\tstatus\n";
+
+  // Workers take files in list order; the main thread writes results in list
+  // order as soon as each next one is ready, so output is deterministic.
+  const unsigned jobs = std::max(
+      1u, std::min<unsigned>(args.jobs != 0 ? args.jobs : std::thread::hardware_concurrency(),
+                             static_cast<unsigned>(paths.size())));
+  std::vector<std::optional<Result<Features>>> results(paths.size());
+  std::mutex mu;
+  std::condition_variable ready;
+  std::atomic<size_t> next{0};
+  std::string setup_error;
+  std::vector<std::thread> workers;
+  for (unsigned w = 0; w < jobs && !paths.empty(); ++w) {
+    workers.emplace_back([&] {
+      Result<std::unique_ptr<FeatureExtractor>> fx = FeatureExtractor::create(fe);
+      for (size_t i = next++; i < paths.size(); i = next++) {
+        Result<Features> r = fx ? (*fx)->compute_file(paths[i], args.want_float)
+                                : Result<Features>::failure("front end: " + fx.error());
+        std::lock_guard<std::mutex> lock(mu);
+        results[i] = std::move(r);
+        ready.notify_all();
+      }
+    });
+  }
+
+  size_t failed = 0;
+  uint64_t frame = 0;
+  std::string write_error;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    Result<Features> r = Result<Features>::failure("");
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      ready.wait(lock, [&] { return results[i].has_value(); });
+      r = std::move(*results[i]);
+      results[i].reset();
+    }
+    index << tsv_field(paths[i]) << '\t' << frame << '\t';
+    if (!r) {
+      ++failed;
+      spdlog::warn("{}", r.error());
+      index << "0\t0\terror:" << tsv_field(r.error()) << '\n';
+      continue;
+    }
+    const Features& f = *r;
+    if (write_error.empty()) {
+      write_error = args.want_float ? npy.append(f.values.data(), f.num_frames)
+                                    : npy.append(f.q.data(), f.num_frames);
+    }
+    index << f.num_frames << '\t' << f.num_samples << "\tok\n";
+    frame += f.num_frames;
+  }
+  for (std::thread& t : workers) t.join();
+  if (write_error.empty()) write_error = npy.finish();
+  index.flush();
+  if (!index) write_error = args.out_dir + "/index.tsv: write failed";
+  if (!write_error.empty()) {
+    spdlog::error("{}", write_error);
+    return 2;
+  }
+  std::fprintf(stderr, "kws-features: %zu files (%zu failed), %llu frames x %u -> %s\n",
+               paths.size(), failed, static_cast<unsigned long long>(frame), fe.feature_dim(),
+               args.out_dir.c_str());
+  return failed == 0 ? 0 : 1;
+}
