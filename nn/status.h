@@ -15,12 +15,12 @@ namespace kws {
 
 enum class StatusCode : uint8_t {
   kOk = 0,
-  kInvalidArgument,   // a parameter or config value is out of range
-  kBufferTooSmall,    // caller memory smaller than needed_bytes()
-  kMalformedModel,    // a model file fails a bounds or consistency check
-  kUnsupported,       // valid but not supported here (op, type, layout)
-  kNotInitialized,    // object used before a successful init()
-  kInternal,          // an invariant broke; a bug, reported instead of aborting
+  kInvalidArgument,  // a parameter or config value is out of range
+  kBufferTooSmall,   // caller memory smaller than needed_bytes()
+  kMalformedModel,   // a model file fails a bounds or consistency check
+  kUnsupported,      // valid but not supported here (op, type, layout)
+  kNotInitialized,   // object used before a successful init()
+  kInternal,         // an invariant broke; a bug, reported instead of aborting
 };
 
 class Status {
@@ -56,8 +56,8 @@ const char* StatusCodeName(StatusCode code);
 }  // namespace kws
 
 // Propagates a non-ok Status to the caller.
-#define KWS_RETURN_IF_ERROR(expr)        \
-  do {                                   \
-    ::kws::Status kws_status_ = (expr);  \
+#define KWS_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::kws::Status kws_status_ = (expr);        \
     if (!kws_status_.ok()) return kws_status_; \
   } while (0)
