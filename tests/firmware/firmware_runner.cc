@@ -78,7 +78,7 @@ CommandResult build_firmware(const std::vector<std::string>& targets,
   std::filesystem::create_directories(dir);
   FileLock lock(dir + "/.kws_test_build.lock");
   const std::string cmake = shell_quote(KWS_CMAKE_COMMAND);
-  if (!std::filesystem::exists(dir + "/build.ninja")) {
+  if (!extra_cmake_args.empty() || !std::filesystem::exists(dir + "/build.ninja")) {
     CommandResult configured =
         run_command("cd " + shell_quote(KWS_SOURCE_DIR) + " && " + cmake + " --preset mcu -B " +
                     shell_quote(dir) + " " + extra_cmake_args);

@@ -24,8 +24,8 @@ std::string shell_quote(const std::string& s);
 // message naming what is missing and how to install it.
 std::string missing_cross_tools();
 
-// Configures (once) and builds `targets` in the firmware build directory.
-// extra_cmake_args are passed on the first configure only.
+// Configures and builds `targets` in the firmware build directory. Configure
+// runs the first time, and again whenever extra_cmake_args (-D...) are given.
 CommandResult build_firmware(const std::vector<std::string>& targets,
                              const std::string& extra_cmake_args = "");
 
