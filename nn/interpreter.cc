@@ -294,11 +294,17 @@ Status Interpreter::init(const TfliteModel& model, void* arena, size_t len) {
   return Status::Ok();
 }
 
-Status Interpreter::invoke() {
+Status Interpreter::invoke() { return invoke_ops(num_ops_); }
+
+Status Interpreter::invoke_ops(uint32_t count) {
   if (!initialized_) {
     return Status::Error(StatusCode::kNotInitialized, "invoke() before a successful init()");
   }
-  for (uint32_t o = 0; o < num_ops_; ++o) {
+  if (count > num_ops_) {
+    return Status::Error(StatusCode::kInvalidArgument, "%u ops requested, model has %u", count,
+                         num_ops_);
+  }
+  for (uint32_t o = 0; o < count; ++o) {
     const OpNode& node = ops_[o];
     const Status s = node.kernel->eval(node, tensors_);
     if (!s.ok()) {

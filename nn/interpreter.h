@@ -43,6 +43,12 @@ class Interpreter {
 
   Status init(const TfliteModel& model, void* arena, size_t len);
   Status invoke();
+  // Runs only the first `count` ops (debugging, layer-by-layer comparisons):
+  // afterwards the outputs of op count-1 are valid through tensor().
+  Status invoke_ops(uint32_t count);
+  // Any tensor of subgraph 0 by index (constant ones point into the model).
+  TensorView tensor(uint32_t index) const { return view(static_cast<int32_t>(index)); }
+  uint32_t num_ops() const { return num_ops_; }
 
   bool initialized() const { return initialized_; }
   size_t num_inputs() const { return inputs_.size(); }

@@ -173,6 +173,7 @@ TEST(InterpreterReference, MlperfKwsTop1Is902) {
     EXPECT_EQ(armnn.size(), 12u * 1000u) << ref;
   }
   int correct = 0;
+  int tie_648[2] = {1, 2};
   int exact = 0;
   int max_diff = 0;
   for (size_t i = 0; i < v.files.size(); ++i) {
@@ -189,6 +190,10 @@ TEST(InterpreterReference, MlperfKwsTop1Is902) {
       if (y[c] > y[best]) best = c;
     }
     if (best == v.labels[i]) ++correct;
+    if (i == 648) {
+      tie_648[0] = y[6];
+      tie_648[1] = y[11];
+    }
     if (armnn.size() == 12000u) {
       bool same = true;
       for (int c = 0; c < 12; ++c) {
@@ -199,10 +204,13 @@ TEST(InterpreterReference, MlperfKwsTop1Is902) {
       if (same) ++exact;
     }
   }
-  // Arm NN CpuRef gives 902/1000 (MLPerf's reference number). We currently get
-  // 901: one vector differs, not yet explained (Arm NN computes conv in float,
-  // so it is not bit-exact TFLite either). Tighten to 902 once explained.
-  EXPECT_GE(correct, 901);
+  // 901, not the 902 Arm NN CpuRef reports: vector 648 (label 11, Unknown) is
+  // an exact tie between classes 6 and 11 under TFLite's integer arithmetic
+  // (checked layer by layer against an independent re-implementation of the
+  // reference kernels); argmax takes the first. Arm NN computes layers in
+  // float and breaks the tie. Pinned: any change must be explained.
+  EXPECT_EQ(correct, 901);
+  EXPECT_EQ(tie_648[0], tie_648[1]);
   std::printf("kws_ref_model top-1: %d/1000\n", correct);
   if (armnn.size() == 12000u) {
     std::printf("Arm NN exact match: %d/1000 vectors (max abs diff %d)\n", exact, max_diff);
