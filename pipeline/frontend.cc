@@ -88,6 +88,11 @@ Status validate_frontend_config(const FrontendConfig& cfg) {
     return Status::Error(StatusCode::kInvalidArgument, "quant_scale %g must be > 0",
                          static_cast<double>(cfg.quant_scale));
   }
+  if (cfg.quant_rounding != QuantRounding::kHalfAwayFromZero &&
+      cfg.quant_rounding != QuantRounding::kTruncate) {
+    return Status::Error(StatusCode::kInvalidArgument, "quant rounding %d unknown",
+                         static_cast<int>(cfg.quant_rounding));
+  }
   if (cfg.quant_zero_point < -128 || cfg.quant_zero_point > 127) {
     return Status::Error(StatusCode::kInvalidArgument, "quant_zero_point %d out of -128..127",
                          static_cast<int>(cfg.quant_zero_point));
@@ -95,13 +100,21 @@ Status validate_frontend_config(const FrontendConfig& cfg) {
   return Status::Ok();
 }
 
-int8_t quantize_feature(float value, float scale, int32_t zero_point) {
+int8_t quantize_feature(float value, float scale, int32_t zero_point, QuantRounding rounding) {
   const float scaled = value / scale;
   if (std::isnan(scaled)) return static_cast<int8_t>(zero_point);
   // Clamp before converting so huge values (or inf) cannot overflow the int conversion.
-  if (scaled >= 256.0f) return 127;
-  if (scaled <= -256.0f) return -128;
-  const int32_t q = zero_point + static_cast<int32_t>(std::round(scaled));
+  if (scaled >= 512.0f) return 127;
+  if (scaled <= -512.0f) return -128;
+  int32_t q = 0;
+  switch (rounding) {
+    case QuantRounding::kHalfAwayFromZero:
+      q = zero_point + static_cast<int32_t>(std::round(scaled));
+      break;
+    case QuantRounding::kTruncate:
+      q = static_cast<int32_t>(std::trunc(scaled + static_cast<float>(zero_point)));
+      break;
+  }
   return static_cast<int8_t>(q < -128 ? -128 : (q > 127 ? 127 : q));
 }
 
@@ -135,6 +148,7 @@ Status Frontend::layout(const FrontendConfig& cfg, bool use_external_fft, void* 
   }
 
   self->cfg_ = cfg;
+  self->input_scale_ = 1.0f / 32768.0f;
   if (!use_external_fft) {
     KWS_RETURN_IF_ERROR(self->own_fft_.init(cfg.fft_size, fft_mem, fft_bytes));
     self->fft_ = &self->own_fft_;
@@ -229,7 +243,7 @@ void Frontend::compute(const int16_t* frame, int8_t* features, float* values) {
   if (fft_ == nullptr) return;
   const uint32_t num_bins = cfg_.fft_size / 2 + 1;
   for (uint32_t n = 0; n < cfg_.window_samples; ++n) {
-    fft_in_[n] = static_cast<float>(frame[n]) * (1.0f / 32768.0f) * window_[n];
+    fft_in_[n] = static_cast<float>(frame[n]) * input_scale_ * window_[n];
   }
   // fft_in_[window_samples..fft_size) stays zero from init.
   fft_->forward(fft_in_, fft_out_);
@@ -259,7 +273,8 @@ void Frontend::compute(const int16_t* frame, int8_t* features, float* values) {
     std::memcpy(values_, log_mel_, sizeof(float) * dim);
   }
   for (uint32_t j = 0; j < dim; ++j) {
-    features[j] = quantize_feature(values_[j], cfg_.quant_scale, cfg_.quant_zero_point);
+    features[j] =
+        quantize_feature(values_[j], cfg_.quant_scale, cfg_.quant_zero_point, cfg_.quant_rounding);
   }
   if (values != nullptr) std::memcpy(values, values_, sizeof(float) * dim);
 }

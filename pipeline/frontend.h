@@ -14,10 +14,14 @@
 //   q = clamp(zero_point + round_half_away(v / quant_scale), -128, 127)
 // With the defaults this is MLPerf Tiny KWS's front end (../shared/DATA.md).
 //
-// Rounding: half away from zero, added to the zero point after rounding, which
-// is what TFLite's QUANTIZE reference kernel does (zero_point + round(x/scale)),
-// so int8 inputs match a TFLite-quantised graph (DESIGN invariant 5). Exact .5
-// ties are practically never produced by float features anyway.
+// Rounding (FrontendConfig::quant_rounding): the default is half away from
+// zero, added to the zero point after rounding, which is what TFLite's QUANTIZE
+// reference kernel does (zero_point + round(x/scale)), so int8 inputs match a
+// TFLite-quantised graph (DESIGN invariant 5); exact .5 ties are practically
+// never produced by float features anyway. kTruncate is int(x/scale + zp),
+// toward zero, as a Python (x/scale + zp).astype(int8) does: MLPerf Tiny's
+// shipped int8 vectors were made that way (measured on its 100 clips: 99.8 %
+// of values equal with truncation, 50 % with half-away rounding).
 //
 // Tables (window, mel triangles, DCT) are computed in double at init and
 // stored as float; compute() is float and allocates nothing.
@@ -36,8 +40,9 @@ namespace kws {
 // Checks the front-end parameters on their own (validate_model_info checks them too).
 Status validate_frontend_config(const FrontendConfig& cfg);
 
-// Float -> int8 as described above.
-int8_t quantize_feature(float value, float scale, int32_t zero_point);
+// Float -> int8 with the given rounding (see above), clamped to [-128, 127].
+int8_t quantize_feature(float value, float scale, int32_t zero_point,
+                        QuantRounding rounding = QuantRounding::kHalfAwayFromZero);
 
 class Frontend {
  public:
@@ -52,6 +57,12 @@ class Frontend {
   Status init(const FrontendConfig& cfg, void* mem, size_t len, RealFft* fft = nullptr);
 
   uint32_t feature_dim() const { return cfg_.feature_dim(); }
+
+  // Multiplies the input by `gain` (x = sample / 32768 * gain); 1 after init.
+  // For clip-level tools only: MLPerf Tiny trained on clips divided by their
+  // positive peak, so reproducing its vectors needs gain = 32768 / max(clip).
+  // A streaming pipeline cannot know a clip's peak and leaves this at 1.
+  void set_input_gain(float gain) { input_scale_ = gain / 32768.0f; }
 
   // window_samples samples in; feature_dim() int8 values out. If `values` is
   // not null it also receives the feature_dim() float values before quantisation.
@@ -79,6 +90,7 @@ class Frontend {
   FrontendConfig cfg_;
   RealFft* fft_ = nullptr;
   Radix2RealFft own_fft_;
+  float input_scale_ = 1.0f / 32768.0f;
   float* window_ = nullptr;
   float* fft_in_ = nullptr;
   float* fft_out_ = nullptr;

@@ -116,6 +116,7 @@ enum Key : uint32_t {
   kKeyNumMfcc,
   kKeyQuantScale,
   kKeyQuantZeroPoint,
+  kKeyQuantRounding,
   kKeyWindowFrames,
   kKeyStrideFrames,
   kKeySmoothingFrames,
@@ -131,9 +132,9 @@ constexpr const char* kKeyNames[kNumKeys] = {
     "hop_samples",   "fft_size",         "window",
     "spectrum",      "mel_bins",         "fmin",
     "fmax",          "log_offset",       "num_mfcc",
-    "quant_scale",   "quant_zero_point", "window_frames",
-    "stride_frames", "smoothing_frames", "threshold",
-    "min_count",     "refractory_ms",
+    "quant_scale",   "quant_zero_point", "quant_rounding",
+    "window_frames", "stride_frames",    "smoothing_frames",
+    "threshold",     "min_count",        "refractory_ms",
 };
 
 // Per-keyword overridable keys (key.label=value).
@@ -324,6 +325,15 @@ struct Parser {
       case kKeyQuantZeroPoint:
         return parse_i32(l.value, &f.quant_zero_point) ? Status::Ok()
                                                        : bad_value(l, "expected an integer");
+      case kKeyQuantRounding:
+        if (l.value.eq("half_away")) {
+          f.quant_rounding = QuantRounding::kHalfAwayFromZero;
+        } else if (l.value.eq("truncate")) {
+          f.quant_rounding = QuantRounding::kTruncate;
+        } else {
+          return bad_value(l, "expected half_away or truncate");
+        }
+        return Status::Ok();
       case kKeyWindowFrames:
         return u32(l, &info.window_frames);
       case kKeyStrideFrames:
@@ -533,8 +543,9 @@ Status format_model_metadata(const ModelInfo& info, char* buf, size_t len, size_
   w.put("mel_bins=%u\nfmin=%.9g\nfmax=%.9g\nlog_offset=%.9g\nnum_mfcc=%u\n", f.mel_bins,
         static_cast<double>(f.fmin_hz), static_cast<double>(f.fmax_hz),
         static_cast<double>(f.log_offset), f.num_mfcc);
-  w.put("quant_scale=%.9g\nquant_zero_point=%d\n", static_cast<double>(f.quant_scale),
-        static_cast<int>(f.quant_zero_point));
+  w.put("quant_scale=%.9g\nquant_zero_point=%d\nquant_rounding=%s\n",
+        static_cast<double>(f.quant_scale), static_cast<int>(f.quant_zero_point),
+        f.quant_rounding == QuantRounding::kTruncate ? "truncate" : "half_away");
   w.put("window_frames=%u\nstride_frames=%u\nsmoothing_frames=%u\n", info.window_frames,
         info.stride_frames, info.smoothing_frames);
   // Trigger settings are written per keyword; non-keyword labels have none.

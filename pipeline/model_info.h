@@ -17,6 +17,9 @@
 //   spectrum=magnitude | power
 //   mel_bins=40  fmin=20  fmax=4000  log_offset=1e-6  num_mfcc=10
 //   quant_scale=0.5847029  quant_zero_point=83   (int8 = round(x/scale)+zp)
+//   quant_rounding=half_away | truncate  (default half_away = TFLite QUANTIZE;
+//                                         truncate = int(x/scale + zp), as MLPerf
+//                                         Tiny's shipped int8 vectors were made)
 //   window_frames=49  stride_frames=1
 //   smoothing_frames=1  (moving-average length, in classifier steps)
 //   threshold=0.8 | threshold.computer=0.7   (default, then per keyword)
@@ -34,6 +37,8 @@ namespace kws {
 enum class FeatureType : uint8_t { kMfcc, kLogMel };
 enum class WindowFunction : uint8_t { kHann, kHamming, kRectangular };
 enum class SpectrumType : uint8_t { kMagnitude, kPower };
+// How x/scale becomes an integer before the zero point is added.
+enum class QuantRounding : uint8_t { kHalfAwayFromZero, kTruncate };
 
 // Every front-end parameter. Defaults are MLPerf Tiny KWS's front end.
 struct FrontendConfig {
@@ -51,6 +56,7 @@ struct FrontendConfig {
   uint32_t num_mfcc = 10;  // ignored for kLogMel
   float quant_scale = 0.5847029f;
   int32_t quant_zero_point = 83;
+  QuantRounding quant_rounding = QuantRounding::kHalfAwayFromZero;
 
   // Values per frame: num_mfcc for MFCC, mel_bins for log-mel.
   uint32_t feature_dim() const { return features == FeatureType::kMfcc ? num_mfcc : mel_bins; }

@@ -189,6 +189,18 @@ TEST(Frontend, QuantizationRoundsHalfAwayFromZeroAndClamps) {
   EXPECT_EQ(quantize_feature(NAN, s, 83), 83);
 }
 
+TEST(Frontend, TruncatingQuantizationMatchesIntOfScaledPlusZeroPoint) {
+  const float s = 0.5f;
+  const QuantRounding t = QuantRounding::kTruncate;
+  EXPECT_EQ(quantize_feature(0.74f, s, 0, t), 1);     // 1.48 -> 1
+  EXPECT_EQ(quantize_feature(0.2f, s, 83, t), 83);    // 83.4 -> 83
+  EXPECT_EQ(quantize_feature(-0.2f, s, 83, t), 82);   // 82.6 -> 82
+  EXPECT_EQ(quantize_feature(-41.7f, s, 83, t), 0);   // -0.4 -> 0 (toward zero)
+  EXPECT_EQ(quantize_feature(-42.2f, s, 83, t), -1);  // -1.4 -> -1
+  EXPECT_EQ(quantize_feature(-500.0f, s, 83, t), -128);
+  EXPECT_EQ(quantize_feature(500.0f, s, 83, t), 127);
+}
+
 TEST(Frontend, LogMelModeHasMelBinsValues) {
   FrontendConfig cfg;
   cfg.features = FeatureType::kLogMel;

@@ -70,6 +70,7 @@ TEST(ModelInfo, RoundTripsThroughFormat) {
   a.frontend.spectrum = SpectrumType::kPower;
   a.frontend.log_offset = 1.0e-3f;
   a.frontend.quant_zero_point = -12;
+  a.frontend.quant_rounding = QuantRounding::kTruncate;
   char buf[2048];
   size_t written = 0;
   ASSERT_TRUE(format_model_metadata(a, buf, sizeof(buf), &written).ok());
@@ -137,6 +138,7 @@ TEST(ModelInfo, HostileTextIsRejectedWithLineAndKey) {
       {"kwsd_metadata=1\nlabels=a\nfmin=1e999", "line 3: key 'fmin'"},
       {"kwsd_metadata=1\nlabels=a\nfmin=0x10", "line 3: key 'fmin'"},
       {"kwsd_metadata=1\nlabels=a\nwindow=kaiser", "line 3: key 'window'"},
+      {"kwsd_metadata=1\nlabels=a\nquant_rounding=floor", "line 3: key 'quant_rounding'"},
       {"kwsd_metadata=1\nlabels=a,,b", "line 2: key 'labels'"},
       {"kwsd_metadata=1\nlabels=a,a", "duplicate"},
       {"kwsd_metadata=1\nlabels=a b", "line 2: key 'labels'"},

@@ -1,0 +1,49 @@
+// Classifier over the int8 interpreter (nn/interpreter.h).
+//
+// init() checks that the model fits the front end: one int8 input of exactly
+// window_frames * feature_dim elements whose scale and zero point equal the
+// front end's quantisation (scale within 1e-5 relative, zero point exact), and
+// one output of num_labels int8, uint8 or float32 elements. A mismatch is an
+// error, never a silent reinterpretation (DESIGN invariant 3).
+//
+// Outputs are dequantised, (q - zero_point) * scale, and reported as the
+// probabilities. No softmax is applied here: KWS models end in an int8 SOFTMAX
+// whose dequantised output already is a probability (scale 1/256, zero point
+// -128). A model that outputs logits must be given a softmax in the graph.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "nn/interpreter.h"
+#include "nn/status.h"
+#include "nn/tflite_model.h"
+#include "pipeline/classifier.h"
+#include "pipeline/model_info.h"
+
+namespace kws {
+
+class ModelClassifier final : public Classifier {
+ public:
+  // Arena bytes for the interpreter of `model`.
+  static Status needed_bytes(const nn::TfliteModel& model, size_t* bytes);
+  // `model` and `info` must outlive the classifier.
+  Status init(const nn::TfliteModel& model, const ModelInfo& info, void* arena, size_t len);
+
+  Status classify(const int8_t* features, size_t n, float* probs, size_t num_labels) override;
+
+  const nn::Interpreter& interpreter() const { return interpreter_; }
+
+ private:
+  nn::Interpreter interpreter_;
+  size_t input_elements_ = 0;
+  size_t num_labels_ = 0;
+  bool ready_ = false;
+};
+
+// Reads the "kwsd" metadata entry of `model` (model_info.h format) into *out.
+// A model without it is kInvalidArgument naming the missing entry: such
+// third-party models need a sidecar file (config/).
+Status model_info_from_tflite(const nn::TfliteModel& model, ModelInfo* out);
+
+}  // namespace kws
