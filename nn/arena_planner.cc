@@ -19,12 +19,13 @@ uint64_t align_up(uint64_t v, uint32_t alignment) {
 Status plan_buffers(PlanBuffer* buffers, size_t count, uint32_t alignment, size_t* total_bytes) {
   if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
     return Status::Error(StatusCode::kInvalidArgument, "alignment %u is not a power of two",
-                         alignment);
+                         static_cast<unsigned>(alignment));
   }
   for (size_t i = 0; i < count; ++i) {
     if (buffers[i].size != 0 && buffers[i].last < buffers[i].first) {
       return Status::Error(StatusCode::kInvalidArgument, "buffer %zu: last step %d before first %d",
-                           i, buffers[i].last, buffers[i].first);
+                           i, static_cast<int>(buffers[i].last),
+                           static_cast<int>(buffers[i].first));
     }
     buffers[i].offset = buffers[i].size == 0 ? 0 : kUnplaced;
   }

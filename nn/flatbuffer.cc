@@ -81,7 +81,7 @@ Status Reader::field(const Table& t, int id, size_t bytes, uint32_t* pos) const 
   if (off < 4 || static_cast<size_t>(off) + bytes > t.table_size) {
     return Status::Error(StatusCode::kMalformedModel,
                          "table at %u: field %d at offset %u (%zu bytes) outside the table (%u)",
-                         t.pos, id, off, bytes, t.table_size);
+                         static_cast<unsigned>(t.pos), id, off, bytes, t.table_size);
   }
   *pos = t.pos + off;
   return Status::Ok();
@@ -111,7 +111,8 @@ Status Reader::vector_at_ref(uint64_t ref_pos, size_t elem_size, size_t align, V
   if (bytes > size_ - first) {
     return Status::Error(StatusCode::kMalformedModel,
                          "vector at %llu: %u elements of %zu bytes run past the end (%zu bytes)",
-                         static_cast<unsigned long long>(target), count, elem_size, size_);
+                         static_cast<unsigned long long>(target), static_cast<unsigned>(count),
+                         elem_size, size_);
   }
   if (align > 1 && (reinterpret_cast<uintptr_t>(data_) + first) % align != 0) {
     return Status::Error(StatusCode::kMalformedModel,
@@ -139,7 +140,7 @@ Status Reader::string_field(const Table& t, int id, const char** str, uint32_t* 
   if (!*present) return Status::Ok();
   if (static_cast<uint64_t>(v.data) + v.size >= size_ || data_[v.data + v.size] != 0) {
     return Status::Error(StatusCode::kMalformedModel, "string at %u: missing NUL terminator",
-                         v.data);
+                         static_cast<unsigned>(v.data));
   }
   *str = reinterpret_cast<const char*>(data_ + v.data);
   *len = v.size;

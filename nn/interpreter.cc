@@ -130,17 +130,19 @@ Status Interpreter::build(const TfliteModel& model, uint8_t* base, size_t len, s
     if (kernel == nullptr) {
       if (d.builtin == op::kCustom) {
         return Status::Error(StatusCode::kUnsupported,
-                             "unsupported custom op \"%s\" at subgraph 0 operator %u", d.custom, o);
+                             "unsupported custom op \"%s\" at subgraph 0 operator %u", d.custom,
+                             static_cast<unsigned>(o));
       }
-      return Status::Error(StatusCode::kUnsupported,
-                           "unsupported op %s (builtin %d) at subgraph 0 operator %u",
-                           builtin_op_name(d.builtin), d.builtin, o);
+      return Status::Error(
+          StatusCode::kUnsupported, "unsupported op %s (builtin %d) at subgraph 0 operator %u",
+          builtin_op_name(d.builtin), static_cast<int>(d.builtin), static_cast<unsigned>(o));
     }
     for (uint32_t i = 0; i < d.outputs.size(); ++i) {
       const int32_t t = d.outputs[i];
       if (t >= 0 && model.tensor(0, static_cast<uint32_t>(t)).data != nullptr) {
         return Status::Error(StatusCode::kMalformedModel,
-                             "%s at operator %u writes constant tensor %d", kernel->name, o, t);
+                             "%s at operator %u writes constant tensor %d", kernel->name,
+                             static_cast<unsigned>(o), static_cast<int>(t));
       }
     }
     OpMemory mem;
@@ -166,7 +168,7 @@ Status Interpreter::build(const TfliteModel& model, uint8_t* base, size_t len, s
       int32_t ids_out[kMaxOpTensors];
       if (d.inputs.size() + d.outputs.size() > kMaxOpTensors) {
         return Status::Error(StatusCode::kUnsupported, "%s at operator %u has too many tensors",
-                             kernel->name, o);
+                             kernel->name, static_cast<unsigned>(o));
       }
       // Re-index the op's tensors 0..n-1 into `local` through a shadow OperatorDesc
       // whose lists point at ids_in/ids_out.
@@ -203,8 +205,8 @@ Status Interpreter::build(const TfliteModel& model, uint8_t* base, size_t len, s
       s = kernel->prepare(ctx, nullptr, &mem);
     }
     if (!s.ok()) {
-      return Status::Error(s.code(), "%s at subgraph 0 operator %u: %s", kernel->name, o,
-                           s.message());
+      return Status::Error(s.code(), "%s at subgraph 0 operator %u: %s", kernel->name,
+                           static_cast<unsigned>(o), s.message());
     }
     persistent_total = align_up(persistent_total) + mem.persistent_bytes;
     if (mem.scratch_bytes > 0) {
@@ -301,14 +303,15 @@ Status Interpreter::invoke_ops(uint32_t count) {
     return Status::Error(StatusCode::kNotInitialized, "invoke() before a successful init()");
   }
   if (count > num_ops_) {
-    return Status::Error(StatusCode::kInvalidArgument, "%u ops requested, model has %u", count,
-                         num_ops_);
+    return Status::Error(StatusCode::kInvalidArgument, "%u ops requested, model has %u",
+                         static_cast<unsigned>(count), static_cast<unsigned>(num_ops_));
   }
   for (uint32_t o = 0; o < count; ++o) {
     const OpNode& node = ops_[o];
     const Status s = node.kernel->eval(node, tensors_);
     if (!s.ok()) {
-      return Status::Error(s.code(), "%s at operator %u: %s", node.kernel->name, o, s.message());
+      return Status::Error(s.code(), "%s at operator %u: %s", node.kernel->name,
+                           static_cast<unsigned>(o), s.message());
     }
   }
   return Status::Ok();

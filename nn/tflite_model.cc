@@ -39,7 +39,7 @@ Status TfliteModel::parse(const void* data, size_t size) {
   KWS_RETURN_IF_ERROR(reader_.scalar<uint32_t>(root_, f::model::kVersion, 0, &version_));
   if (version_ != 3) {
     return Status::Error(StatusCode::kUnsupported, "model schema version %u (expected 3)",
-                         version_);
+                         static_cast<unsigned>(version_));
   }
   KWS_RETURN_IF_ERROR(parse_buffers());
   KWS_RETURN_IF_ERROR(parse_opcodes());
@@ -66,7 +66,7 @@ Status TfliteModel::parse_buffers() {
     size_t size = 0;
     Status s = buffer_data(i, &data, &size);
     if (!s.ok()) {
-      return Status::Error(s.code(), "buffer %u: %s", i, s.message());
+      return Status::Error(s.code(), "buffer %u: %s", static_cast<unsigned>(i), s.message());
     }
   }
   return Status::Ok();
@@ -121,10 +121,11 @@ Status TfliteModel::parse_opcodes() {
     if (s.ok()) s = reader_.scalar<int32_t>(t, f::operator_code::kVersion, 1, &version);
     if (s.ok())
       s = reader_.string_field(t, f::operator_code::kCustomCode, &custom, &len, &has_custom);
-    if (!s.ok()) return Status::Error(s.code(), "operator code %u: %s", i, s.message());
+    if (!s.ok())
+      return Status::Error(s.code(), "operator code %u: %s", static_cast<unsigned>(i), s.message());
     if (deprecated < 0 || builtin < 0) {
       return Status::Error(StatusCode::kMalformedModel, "operator code %u: negative builtin code",
-                           i);
+                           static_cast<unsigned>(i));
     }
   }
   return Status::Ok();
@@ -154,7 +155,7 @@ Status TfliteModel::parse_tensor(uint32_t sg, uint32_t index, const fb::Table& t
   if (!present) shape = fb::Vector{};
   if (shape.size > static_cast<uint32_t>(kMaxDims)) {
     return Status::Error(StatusCode::kUnsupported, "%u dimensions (at most %d supported)",
-                         shape.size, kMaxDims);
+                         static_cast<unsigned>(shape.size), kMaxDims);
   }
   uint64_t elements = 1;
   out->num_dims = static_cast<int>(shape.size);
@@ -164,7 +165,7 @@ Status TfliteModel::parse_tensor(uint32_t sg, uint32_t index, const fb::Table& t
       return Status::Error(StatusCode::kUnsupported,
                            "dimension %u is %d (dynamic shapes are not "
                            "supported)",
-                           d, dim);
+                           static_cast<unsigned>(d), static_cast<int>(dim));
     }
     out->dims[d] = dim;
     elements *= static_cast<uint64_t>(dim);
@@ -192,7 +193,7 @@ Status TfliteModel::parse_tensor(uint32_t sg, uint32_t index, const fb::Table& t
   KWS_RETURN_IF_ERROR(reader_.scalar<uint32_t>(t, f::tensor::kBuffer, 0, &out->buffer));
   if (out->buffer >= buffers_.size && !(out->buffer == 0 && buffers_.size == 0)) {
     return Status::Error(StatusCode::kMalformedModel, "buffer %u out of range (%u buffers)",
-                         out->buffer, buffers_.size);
+                         static_cast<unsigned>(out->buffer), static_cast<unsigned>(buffers_.size));
   }
   if (buffers_.size > 0) {
     const uint8_t* data = nullptr;
@@ -200,14 +201,14 @@ Status TfliteModel::parse_tensor(uint32_t sg, uint32_t index, const fb::Table& t
     KWS_RETURN_IF_ERROR(buffer_data(out->buffer, &data, &size));
     if (data != nullptr) {
       if (size != out->bytes) {
-        return Status::Error(StatusCode::kMalformedModel,
-                             "buffer %u holds %zu bytes, shape x %s needs %zu", out->buffer, size,
-                             tensor_type_name(out->type), out->bytes);
+        return Status::Error(
+            StatusCode::kMalformedModel, "buffer %u holds %zu bytes, shape x %s needs %zu",
+            static_cast<unsigned>(out->buffer), size, tensor_type_name(out->type), out->bytes);
       }
       const size_t align = type_size < 8 ? (type_size == 0 ? 1 : type_size) : 8;
       if (reinterpret_cast<uintptr_t>(data) % align != 0) {
         return Status::Error(StatusCode::kMalformedModel, "buffer %u data is not %zu-byte aligned",
-                             out->buffer, align);
+                             static_cast<unsigned>(out->buffer), align);
       }
       out->data = data;
     }
@@ -248,20 +249,21 @@ Status TfliteModel::parse_tensor(uint32_t sg, uint32_t index, const fb::Table& t
     if (has_scales && scales.size > 0) {
       if (has_zps && zps.size != scales.size && zps.size != 0) {
         return Status::Error(StatusCode::kMalformedModel, "%u scales but %u zero points",
-                             scales.size, zps.size);
+                             static_cast<unsigned>(scales.size), static_cast<unsigned>(zps.size));
       }
       if (scales.size > 1) {
         const int32_t qd = out->quant.quantized_dimension;
         if (qd < 0 || qd >= out->num_dims || static_cast<uint32_t>(out->dims[qd]) != scales.size) {
           return Status::Error(StatusCode::kMalformedModel,
                                "%u per-channel scales do not match quantized dimension %d",
-                               scales.size, qd);
+                               static_cast<unsigned>(scales.size), static_cast<int>(qd));
         }
       }
       for (uint32_t c = 0; c < scales.size; ++c) {
         const float s = reader_.element<float>(scales, c);
         if (!(s >= 0.0f && s <= 3.0e38f)) {
-          return Status::Error(StatusCode::kMalformedModel, "scale %u is not finite and >= 0", c);
+          return Status::Error(StatusCode::kMalformedModel, "scale %u is not finite and >= 0",
+                               static_cast<unsigned>(c));
         }
       }
       out->quant.num_channels = scales.size;
@@ -281,7 +283,8 @@ Status TfliteModel::parse_operator(uint32_t sg, uint32_t index, uint32_t num_ten
       reader_.scalar<uint32_t>(t, f::operator_::kOpcodeIndex, 0, &out->opcode_index));
   if (out->opcode_index >= opcodes_.size) {
     return Status::Error(StatusCode::kMalformedModel, "opcode index %u out of range (%u codes)",
-                         out->opcode_index, opcodes_.size);
+                         static_cast<unsigned>(out->opcode_index),
+                         static_cast<unsigned>(opcodes_.size));
   }
   fb::Table code;
   KWS_RETURN_IF_ERROR(reader_.table_element(opcodes_, out->opcode_index, &code));
@@ -310,7 +313,8 @@ Status TfliteModel::parse_operator(uint32_t sg, uint32_t index, uint32_t num_ten
       const int32_t ti = reader_.element<int32_t>(v, i);
       if (ti < -1 || ti >= static_cast<int32_t>(num_tensors)) {
         return Status::Error(StatusCode::kMalformedModel, "%s %u: tensor %d out of range (%u)",
-                             k == 0 ? "input" : "output", i, ti, num_tensors);
+                             k == 0 ? "input" : "output", static_cast<unsigned>(i),
+                             static_cast<int>(ti), static_cast<unsigned>(num_tensors));
       }
     }
     *outs[k] = I32List(reader_.data() + v.data, v.size);
@@ -332,12 +336,15 @@ Status TfliteModel::parse_operator(uint32_t sg, uint32_t index, uint32_t num_ten
 Status TfliteModel::parse_subgraph(uint32_t sg) {
   fb::Table t;
   Status s = reader_.table_element(subgraphs_, sg, &t);
-  if (!s.ok()) return Status::Error(s.code(), "subgraph %u: %s", sg, s.message());
+  if (!s.ok())
+    return Status::Error(s.code(), "subgraph %u: %s", static_cast<unsigned>(sg), s.message());
   fb::Vector tensors;
   fb::Vector ops;
   bool present = false;
   s = reader_.vector_field(t, f::subgraph::kTensors, 4, 1, &tensors, &present);
-  if (!s.ok()) return Status::Error(s.code(), "subgraph %u tensors: %s", sg, s.message());
+  if (!s.ok())
+    return Status::Error(s.code(), "subgraph %u tensors: %s", static_cast<unsigned>(sg),
+                         s.message());
   if (!present) tensors = fb::Vector{};
   for (uint32_t i = 0; i < tensors.size; ++i) {
     fb::Table tt;
@@ -345,26 +352,32 @@ Status TfliteModel::parse_subgraph(uint32_t sg) {
     s = reader_.table_element(tensors, i, &tt);
     if (s.ok()) s = parse_tensor(sg, i, tt, &desc);
     if (!s.ok()) {
-      return Status::Error(s.code(), "subgraph %u tensor %u: %s", sg, i, s.message());
+      return Status::Error(s.code(), "subgraph %u tensor %u: %s", static_cast<unsigned>(sg),
+                           static_cast<unsigned>(i), s.message());
     }
   }
   const int io[2] = {f::subgraph::kInputs, f::subgraph::kOutputs};
   for (int k = 0; k < 2; ++k) {
     fb::Vector v;
     s = reader_.vector_field(t, io[k], 4, 1, &v, &present);
-    if (!s.ok()) return Status::Error(s.code(), "subgraph %u inputs/outputs: %s", sg, s.message());
+    if (!s.ok())
+      return Status::Error(s.code(), "subgraph %u inputs/outputs: %s", static_cast<unsigned>(sg),
+                           s.message());
     if (!present) v = fb::Vector{};
     for (uint32_t i = 0; i < v.size; ++i) {
       const int32_t ti = reader_.element<int32_t>(v, i);
       if (ti < 0 || ti >= static_cast<int32_t>(tensors.size)) {
-        return Status::Error(StatusCode::kMalformedModel,
-                             "subgraph %u %s %u: tensor %d out of range (%u tensors)", sg,
-                             k == 0 ? "input" : "output", i, ti, tensors.size);
+        return Status::Error(
+            StatusCode::kMalformedModel, "subgraph %u %s %u: tensor %d out of range (%u tensors)",
+            static_cast<unsigned>(sg), k == 0 ? "input" : "output", static_cast<unsigned>(i),
+            static_cast<int>(ti), static_cast<unsigned>(tensors.size));
       }
     }
   }
   s = reader_.vector_field(t, f::subgraph::kOperators, 4, 1, &ops, &present);
-  if (!s.ok()) return Status::Error(s.code(), "subgraph %u operators: %s", sg, s.message());
+  if (!s.ok())
+    return Status::Error(s.code(), "subgraph %u operators: %s", static_cast<unsigned>(sg),
+                         s.message());
   if (!present) ops = fb::Vector{};
   for (uint32_t i = 0; i < ops.size; ++i) {
     fb::Table ot;
@@ -372,7 +385,8 @@ Status TfliteModel::parse_subgraph(uint32_t sg) {
     s = reader_.table_element(ops, i, &ot);
     if (s.ok()) s = parse_operator(sg, i, tensors.size, ot, &desc);
     if (!s.ok()) {
-      return Status::Error(s.code(), "subgraph %u operator %u: %s", sg, i, s.message());
+      return Status::Error(s.code(), "subgraph %u operator %u: %s", static_cast<unsigned>(sg),
+                           static_cast<unsigned>(i), s.message());
     }
   }
   return Status::Ok();
@@ -392,10 +406,11 @@ Status TfliteModel::parse_metadata() {
     if (s.ok()) s = reader_.string_field(m, f::metadata::kName, &name, &len, &has_name);
     if (s.ok()) s = reader_.scalar<uint32_t>(m, f::metadata::kBuffer, 0, &buffer);
     if (s.ok() && buffer >= buffers_.size) {
-      s = Status::Error(StatusCode::kMalformedModel, "buffer %u out of range (%u buffers)", buffer,
-                        buffers_.size);
+      s = Status::Error(StatusCode::kMalformedModel, "buffer %u out of range (%u buffers)",
+                        static_cast<unsigned>(buffer), static_cast<unsigned>(buffers_.size));
     }
-    if (!s.ok()) return Status::Error(s.code(), "metadata %u: %s", i, s.message());
+    if (!s.ok())
+      return Status::Error(s.code(), "metadata %u: %s", static_cast<unsigned>(i), s.message());
   }
   return Status::Ok();
 }

@@ -52,19 +52,19 @@ Status prepare_conv_like(const PrepareContext& ctx, bool depthwise, void* persis
   const int32_t filter_channels = depthwise ? d.filter.c : d.filter.n;
   if (filter_channels != d.channels) {
     return Status::Error(StatusCode::kMalformedModel, "filter has %d output channels, output %d",
-                         filter_channels, d.channels);
+                         static_cast<int>(filter_channels), static_cast<int>(d.channels));
   }
   if (bias != nullptr) {
     KWS_RETURN_IF_ERROR(expect(bias, TensorType::kInt32, "bias"));
     if (elements(*bias) != static_cast<size_t>(d.channels) || !bias->constant) {
       return Status::Error(StatusCode::kMalformedModel, "bias must be %d constant values",
-                           d.channels);
+                           static_cast<int>(d.channels));
     }
   }
   const QuantInfo fq = ctx.input_quant(1);
   if (fq.num_channels != 1 && fq.num_channels != static_cast<uint32_t>(d.channels)) {
     return Status::Error(StatusCode::kMalformedModel, "filter has %u scales for %d channels",
-                         fq.num_channels, d.channels);
+                         static_cast<unsigned>(fq.num_channels), static_cast<int>(d.channels));
   }
   for (uint32_t c = 0; c < fq.num_channels; ++c) {
     if (fq.zero_point(c) != 0) {
@@ -91,7 +91,8 @@ Status prepare_conv_like(const PrepareContext& ctx, bool depthwise, void* persis
         d.params.depth_multiplier = d.channels / d.input.c;
       } else {
         return Status::Error(StatusCode::kMalformedModel,
-                             "%d output channels for %d input channels", d.channels, d.input.c);
+                             "%d output channels for %d input channels",
+                             static_cast<int>(d.channels), static_cast<int>(d.input.c));
       }
     }
   } else {
@@ -101,11 +102,12 @@ Status prepare_conv_like(const PrepareContext& ctx, bool depthwise, void* persis
                                           &d.params.conv.activation_max));
     if (d.filter.c <= 0 || d.input.c % d.filter.c != 0) {
       return Status::Error(StatusCode::kMalformedModel, "input has %d channels, filter %d",
-                           d.input.c, d.filter.c);
+                           static_cast<int>(d.input.c), static_cast<int>(d.filter.c));
     }
   }
   if (d.input.n != d.output.n) {
-    return Status::Error(StatusCode::kMalformedModel, "batch %d in, %d out", d.input.n, d.output.n);
+    return Status::Error(StatusCode::kMalformedModel, "batch %d in, %d out",
+                         static_cast<int>(d.input.n), static_cast<int>(d.output.n));
   }
   Padding padding = Padding::kSame;
   KWS_RETURN_IF_ERROR(to_padding(padding_raw, &padding));
@@ -121,7 +123,8 @@ Status prepare_conv_like(const PrepareContext& ctx, bool depthwise, void* persis
       compute_padding(padding, d.input.w, d.filter.w, stride_w, dil_w, &out_w, &p.pad_w));
   if (out_h != d.output.h || out_w != d.output.w) {
     return Status::Error(StatusCode::kMalformedModel, "output is %dx%d, options give %dx%d",
-                         d.output.h, d.output.w, out_h, out_w);
+                         static_cast<int>(d.output.h), static_cast<int>(d.output.w),
+                         static_cast<int>(out_h), static_cast<int>(out_w));
   }
   p.input_offset = -in->zero_point;
   p.output_offset = out->zero_point;
@@ -200,19 +203,20 @@ Status prepare_fc(const PrepareContext& ctx, void* persistent, OpMemory* mem) {
   const size_t in_elems = elements(*in);
   if (d.dims.accum_depth <= 0 || in_elems % static_cast<size_t>(d.dims.accum_depth) != 0) {
     return Status::Error(StatusCode::kMalformedModel, "input of %zu values, depth %d", in_elems,
-                         d.dims.accum_depth);
+                         static_cast<int>(d.dims.accum_depth));
   }
   d.dims.batches = static_cast<int32_t>(in_elems / static_cast<size_t>(d.dims.accum_depth));
   if (elements(*out) !=
       static_cast<size_t>(d.dims.batches) * static_cast<size_t>(d.dims.output_depth)) {
     return Status::Error(StatusCode::kMalformedModel, "output has %zu values, expected %d x %d",
-                         elements(*out), d.dims.batches, d.dims.output_depth);
+                         elements(*out), static_cast<int>(d.dims.batches),
+                         static_cast<int>(d.dims.output_depth));
   }
   if (bias != nullptr) {
     KWS_RETURN_IF_ERROR(expect(bias, TensorType::kInt32, "bias"));
     if (elements(*bias) != static_cast<size_t>(d.dims.output_depth) || !bias->constant) {
       return Status::Error(StatusCode::kMalformedModel, "bias must be %d constant values",
-                           d.dims.output_depth);
+                           static_cast<int>(d.dims.output_depth));
     }
   }
   const QuantInfo fq = ctx.input_quant(1);
@@ -225,7 +229,8 @@ Status prepare_fc(const PrepareContext& ctx, void* persistent, OpMemory* mem) {
   const bool per_channel = fq.num_channels > 1;
   if (per_channel && fq.num_channels != static_cast<uint32_t>(d.dims.output_depth)) {
     return Status::Error(StatusCode::kMalformedModel, "%u weight scales for %d outputs",
-                         fq.num_channels, d.dims.output_depth);
+                         static_cast<unsigned>(fq.num_channels),
+                         static_cast<int>(d.dims.output_depth));
   }
   KWS_RETURN_IF_ERROR(fully_connected_s8_buffer_size(p, d.dims, &mem->scratch_bytes));
   const size_t arrays = per_channel ? 2 * sizeof(int32_t) * fq.num_channels : 0;

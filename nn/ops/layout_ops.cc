@@ -60,8 +60,8 @@ Status prepare_concat(const PrepareContext& ctx, void* persistent, OpMemory* mem
   KWS_RETURN_IF_ERROR(expect(out, TensorType::kInt8, "output"));
   const uint32_t n = ctx.num_inputs();
   if (n == 0 || n > kMaxConcatInputs) {
-    return Status::Error(StatusCode::kUnsupported, "%u inputs (1..%u supported)", n,
-                         kMaxConcatInputs);
+    return Status::Error(StatusCode::kUnsupported, "%u inputs (1..%u supported)",
+                         static_cast<unsigned>(n), static_cast<unsigned>(kMaxConcatInputs));
   }
   int32_t axis = 0;
   KWS_RETURN_IF_ERROR(ctx.model->option<int32_t>(*ctx.desc, field::concatenation::kAxis, 0, &axis));
@@ -71,7 +71,8 @@ Status prepare_concat(const PrepareContext& ctx, void* persistent, OpMemory* mem
   if (act != 0) return Status::Error(StatusCode::kUnsupported, "fused activation %d", act);
   if (axis < 0) axis += out->num_dims;
   if (axis < 0 || axis >= out->num_dims) {
-    return Status::Error(StatusCode::kMalformedModel, "axis %d out of range", axis);
+    return Status::Error(StatusCode::kMalformedModel, "axis %d out of range",
+                         static_cast<int>(axis));
   }
   ConcatData d;
   d.num_inputs = static_cast<int32_t>(n);
@@ -82,25 +83,28 @@ Status prepare_concat(const PrepareContext& ctx, void* persistent, OpMemory* mem
     RuntimeTensor* in = ctx.input(k);
     KWS_RETURN_IF_ERROR(expect(in, TensorType::kInt8, "input"));
     if (in->num_dims != out->num_dims) {
-      return Status::Error(StatusCode::kMalformedModel, "input %u has rank %d, output %d", k,
-                           in->num_dims, out->num_dims);
+      return Status::Error(StatusCode::kMalformedModel, "input %u has rank %d, output %d",
+                           static_cast<unsigned>(k), in->num_dims, out->num_dims);
     }
     for (int i = 0; i < out->num_dims; ++i) {
       if (i != axis && in->dims[i] != out->dims[i]) {
-        return Status::Error(StatusCode::kMalformedModel, "input %u dim %d is %d, output %d", k, i,
-                             in->dims[i], out->dims[i]);
+        return Status::Error(StatusCode::kMalformedModel, "input %u dim %d is %d, output %d",
+                             static_cast<unsigned>(k), i, static_cast<int>(in->dims[i]),
+                             static_cast<int>(out->dims[i]));
       }
     }
     if (in->scale != out->scale || in->zero_point != out->zero_point) {
       return Status::Error(StatusCode::kUnsupported,
-                           "input %u quantization differs from the output", k);
+                           "input %u quantization differs from the output",
+                           static_cast<unsigned>(k));
     }
     d.axis_sizes[k] = in->dims[axis];
     total += in->dims[axis];
   }
   if (total != out->dims[axis]) {
     return Status::Error(StatusCode::kMalformedModel, "inputs sum to %d along axis %d, output %d",
-                         total, axis, out->dims[axis]);
+                         static_cast<int>(total), static_cast<int>(axis),
+                         static_cast<int>(out->dims[axis]));
   }
   mem->persistent_bytes = sizeof(ConcatData);
   if (persistent != nullptr) *static_cast<ConcatData*>(persistent) = d;
@@ -135,7 +139,7 @@ Status prepare_slice(const PrepareContext& ctx, void* persistent, OpMemory* mem)
     KWS_RETURN_IF_ERROR(constant_i32(p, names[k]));
     if (elements(*p) != static_cast<size_t>(d.input.rank)) {
       return Status::Error(StatusCode::kMalformedModel, "%s has %zu values for rank %d", names[k],
-                           elements(*p), d.input.rank);
+                           elements(*p), static_cast<int>(d.input.rank));
     }
     for (int i = 0; i < d.input.rank; ++i) v[k][i] = read_i32(*p, static_cast<size_t>(i));
   }
@@ -187,7 +191,7 @@ Status prepare_pad(const PrepareContext& ctx, void* persistent, OpMemory* mem) {
   KWS_RETURN_IF_ERROR(to_shape(*in, &d.input, "input"));
   if (elements(*pads) != 2 * static_cast<size_t>(d.input.rank) || out->num_dims != d.input.rank) {
     return Status::Error(StatusCode::kMalformedModel, "paddings do not match rank %d",
-                         d.input.rank);
+                         static_cast<int>(d.input.rank));
   }
   if (in->scale != out->scale || in->zero_point != out->zero_point) {
     return Status::Error(StatusCode::kUnsupported, "input and output quantization differ");
@@ -237,7 +241,8 @@ Status prepare_mean_op(const PrepareContext& ctx, void* persistent, OpMemory* me
     int32_t a = read_i32(*axes, i);
     if (a < 0) a += d.input.rank;
     if (a < 0 || a >= d.input.rank) {
-      return Status::Error(StatusCode::kMalformedModel, "axis %d out of range", a);
+      return Status::Error(StatusCode::kMalformedModel, "axis %d out of range",
+                           static_cast<int>(a));
     }
     if ((d.axis_mask & (1u << a)) == 0) reduced *= static_cast<size_t>(d.input.dims[a]);
     d.axis_mask |= 1u << a;

@@ -86,7 +86,8 @@ Status prepare_softmax_op(const PrepareContext& ctx, void* persistent, OpMemory*
   const int32_t want_zp = d.u8_output ? 0 : -128;
   if (out->zero_point != want_zp || out->scale != 1.0f / 256.0f) {
     return Status::Error(StatusCode::kUnsupported,
-                         "output quantization must be scale 1/256, zero point %d", want_zp);
+                         "output quantization must be scale 1/256, zero point %d",
+                         static_cast<int>(want_zp));
   }
   if (in->num_dims < 1 || elements(*in) != elements(*out)) {
     return Status::Error(StatusCode::kMalformedModel, "input and output sizes differ");
