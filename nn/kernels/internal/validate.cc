@@ -113,6 +113,17 @@ Status check_window(const char* op, int32_t stride_h, int32_t stride_w, int32_t 
   return Status::Ok();
 }
 
+// Every index the kernels form (out * stride - pad + tap * dilation) must fit in int32.
+Status check_reach(const char* op, const Dims4& out, int32_t stride_h, int32_t stride_w,
+                   int32_t filter_h, int32_t filter_w, int32_t dilation_h, int32_t dilation_w) {
+  const int64_t reach_h = (int64_t{out.h} - 1) * stride_h + (int64_t{filter_h} - 1) * dilation_h;
+  const int64_t reach_w = (int64_t{out.w} - 1) * stride_w + (int64_t{filter_w} - 1) * dilation_w;
+  if (reach_h >= kMaxElements || reach_w >= kMaxElements) {
+    return invalid(op, "output size * stride + filter reach exceeds int32");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status validate_conv(const ConvParams& params, const PerChannelQuant& quant,
@@ -138,6 +149,8 @@ Status validate_conv(const ConvParams& params, const PerChannelQuant& quant,
   }
   KWS_RETURN_IF_ERROR(check_window(kOp, params.stride_h, params.stride_w, params.dilation_h,
                                    params.dilation_w, params.pad_h, params.pad_w));
+  KWS_RETURN_IF_ERROR(check_reach(kOp, output_dims, params.stride_h, params.stride_w, filter_dims.h,
+                                  filter_dims.w, params.dilation_h, params.dilation_w));
   if (params.input_offset < -255 || params.input_offset > 255 || params.output_offset < -128 ||
       params.output_offset > 127) {
     return invalid(kOp, "input_offset or output_offset out of the int8 zero-point range");
@@ -168,6 +181,8 @@ Status validate_depthwise_conv(const DepthwiseConvParams& params, const PerChann
   }
   KWS_RETURN_IF_ERROR(check_window(kOp, conv.stride_h, conv.stride_w, conv.dilation_h,
                                    conv.dilation_w, conv.pad_h, conv.pad_w));
+  KWS_RETURN_IF_ERROR(check_reach(kOp, output_dims, conv.stride_h, conv.stride_w, filter_dims.h,
+                                  filter_dims.w, conv.dilation_h, conv.dilation_w));
   if (conv.input_offset < -255 || conv.input_offset > 255 || conv.output_offset < -128 ||
       conv.output_offset > 127) {
     return invalid(kOp, "input_offset or output_offset out of the int8 zero-point range");
@@ -221,6 +236,8 @@ Status validate_pool(const char* op, const PoolParams& params, const Dims4& inpu
   if (params.filter_h > (1 << 16) || params.filter_w > (1 << 16)) {
     return invalid(op, "filter size above 65536");
   }
+  KWS_RETURN_IF_ERROR(check_reach(op, output_dims, params.stride_h, params.stride_w,
+                                  params.filter_h, params.filter_w, 1, 1));
   return check_activation(op, params.activation_min, params.activation_max, -128, 127);
 }
 
