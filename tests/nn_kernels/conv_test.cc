@@ -235,6 +235,33 @@ TEST(ConvScratch, OptimizedRefusesMissingScratch) {
             StatusCode::kBufferTooSmall);
 }
 
+TEST(KernelVariant, DispatchedConvEqualsReference) {
+  const Dims4 id{1, 5, 5, 3};
+  const Dims4 fd{4, 3, 3, 3};
+  const Dims4 od{1, 5, 5, 4};
+  std::vector<int8_t> in(test::count(id));
+  std::vector<int8_t> f(test::count(fd));
+  for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<int8_t>((i * 29) % 256);
+  for (size_t i = 0; i < f.size(); ++i) f[i] = static_cast<int8_t>((i * 53) % 256);
+  const int32_t mult[4] = {1 << 30, 1 << 30, 1 << 30, 1 << 30};
+  const int32_t shift[4] = {-7, -6, -5, -4};
+  ConvParams p;
+  p.pad_h = p.pad_w = 1;
+  p.input_offset = 17;
+  std::vector<int8_t> want(test::count(od));
+  std::vector<int8_t> got(test::count(od));
+  ASSERT_TRUE(
+      ref::conv_s8({}, p, {mult, shift}, id, in.data(), fd, f.data(), nullptr, od, want.data())
+          .ok());
+  size_t bytes = 0;
+  ASSERT_TRUE(conv_s8_buffer_size(p, id, fd, od, &bytes).ok());
+  AlignedScratch s(bytes);
+  ASSERT_TRUE(
+      conv_s8(s.scratch(), p, {mult, shift}, id, in.data(), fd, f.data(), nullptr, od, got.data())
+          .ok());
+  EXPECT_EQ(got, want);
+}
+
 TEST(KernelVariant, BuildChoiceIsReported) {
   const std::string variant = kernels_variant();
   EXPECT_TRUE(variant == "reference" || variant == "optimized") << variant;
