@@ -19,10 +19,10 @@ struct KeyProblem : std::runtime_error {
 };
 
 constexpr std::string_view kScalarKeys[] = {
-    "kwsd_metadata", "features",      "sample_rate",      "window_samples", "hop_samples",
-    "fft_size",      "window",        "spectrum",         "mel_bins",       "fmin",
-    "fmax",          "log_offset",    "num_mfcc",         "quant_scale",    "quant_zero_point",
-    "window_frames", "stride_frames", "smoothing_frames",
+    "kwsd_metadata",  "features",      "sample_rate",   "window_samples",   "hop_samples",
+    "fft_size",       "window",        "spectrum",      "mel_bins",         "fmin",
+    "fmax",           "log_offset",    "num_mfcc",      "quant_scale",      "quant_zero_point",
+    "quant_rounding", "window_frames", "stride_frames", "smoothing_frames",
 };
 constexpr std::string_view kPerLabelKeys[] = {"threshold", "min_count", "refractory_ms"};
 
@@ -172,6 +172,10 @@ void set_scalar(ModelInfo* info, std::string_view key, const std::string& v) {
     fe.quant_scale = parse_float(v, 1e-9, 1e9);
   } else if (key == "quant_zero_point") {
     fe.quant_zero_point = static_cast<int32_t>(parse_int(v, -128, 127));
+  } else if (key == "quant_rounding") {
+    fe.quant_rounding = parse_enum<QuantRounding>(
+        v,
+        {{"half_away", QuantRounding::kHalfAwayFromZero}, {"truncate", QuantRounding::kTruncate}});
   } else if (key == "window_frames") {
     info->window_frames = parse_u32(v, 1, 10000);
   } else if (key == "stride_frames") {

@@ -60,7 +60,9 @@ std::string Resampler::process(const float* interleaved, size_t frames, std::vec
 
 std::string Resampler::flush(std::vector<int16_t>* out) {
   if (src_ == nullptr) return {};
-  return run(nullptr, 0, true, out);
+  // libsamplerate wants a valid input pointer even with zero input frames.
+  static const float kNoInput = 0.0f;
+  return run(&kNoInput, 0, true, out);
 }
 
 std::string Resampler::run(const float* mono, size_t frames, bool end, std::vector<int16_t>* out) {
