@@ -133,6 +133,10 @@ Status concatenation_s8(int32_t num_inputs, const int8_t* const* inputs, const i
                         int32_t outer_size, int32_t inner_size, int8_t* output) {
   return ref::concatenation_s8(num_inputs, inputs, axis_sizes, outer_size, inner_size, output);
 }
+Status split_s8(const int8_t* input, int32_t outer_size, int32_t inner_size, int32_t num_outputs,
+                int8_t* const* outputs, const int32_t* axis_sizes) {
+  return ref::split_s8(input, outer_size, inner_size, num_outputs, outputs, axis_sizes);
+}
 Status strided_slice_s8(const StridedSliceParams& params, const Shape& input_shape,
                         const int8_t* input, int8_t* output, int32_t output_capacity) {
   return ref::strided_slice_s8(params, input_shape, input, output, output_capacity);

@@ -32,6 +32,7 @@ set(KWS_NN_KERNEL_SOURCES
   ${_kws_k}/reference/pad_s8.cc
   ${_kws_k}/reference/quantize_s8.cc
   ${_kws_k}/reference/softmax_s8.cc
+  ${_kws_k}/reference/split_s8.cc
   ${_kws_k}/reference/strided_slice_s8.cc
   ${_kws_k}/optimized/simd.cc
   ${_kws_k}/optimized/conv_s8.cc

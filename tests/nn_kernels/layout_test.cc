@@ -25,6 +25,19 @@ TEST(Concatenation, InterleavesAlongTheMiddleAxis) {
   EXPECT_EQ(out, (std::vector<int8_t>{1, 10, 11, 2, 20, 21}));
 }
 
+TEST(Split, InverseOfConcatenation) {
+  const std::vector<int8_t> in = {1, 10, 11, 2, 20, 21};
+  std::vector<int8_t> a(2);
+  std::vector<int8_t> b(4);
+  int8_t* outputs[2] = {a.data(), b.data()};
+  const int32_t sizes[2] = {1, 2};
+  ASSERT_TRUE(split_s8(in.data(), 2, 1, 2, outputs, sizes).ok());
+  EXPECT_EQ(a, (std::vector<int8_t>{1, 2}));
+  EXPECT_EQ(b, (std::vector<int8_t>{10, 11, 20, 21}));
+  outputs[1] = nullptr;
+  EXPECT_EQ(split_s8(in.data(), 2, 1, 2, outputs, sizes).code(), StatusCode::kInvalidArgument);
+}
+
 TEST(StridedSlice, ForwardBackwardAndCapacity) {
   const Shape in = shape({2, 5});
   std::vector<int8_t> data(10);

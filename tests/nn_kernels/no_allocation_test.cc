@@ -125,6 +125,8 @@ TEST(NoAllocation, EveryKernelRunsWithoutTheHeap) {
     ok &= requantize_s8_u8(rp, n, in.data(), uout.data()).ok();
     ok &= requantize_u8_s8(rp, n, uout.data(), out.data()).ok();
     ok &= concatenation_s8(2, cat_in, cat_sizes, 36, 1, out.data()).ok();
+    int8_t* split_out[2] = {out.data(), out.data() + in.size() / 2};
+    ok &= split_s8(in.data(), 18, 1, 2, split_out, cat_sizes).ok();  // 18 x 16 = all of in
     ok &= strided_slice_s8(ssp, shape, in.data(), out.data(), n).ok();
     ok &= pad_s8(padp, shape, in.data(), out.data()).ok();
     ok &= mean_s8(mnp, shape, 0b0110, in.data(), out.data()).ok();
