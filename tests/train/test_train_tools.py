@@ -1,0 +1,166 @@
+"""Checks of the training tools (tools/train): fixed-point arithmetic, the
+exporter (our reader and, when installed, Arm NN), near-miss generation, word
+location and the quantization range."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools", "train"))
+
+import dataset  # noqa: E402
+import features  # noqa: E402
+import intsim  # noqa: E402
+import model as model_lib  # noqa: E402
+import quantize  # noqa: E402
+import synth  # noqa: E402
+import tflite_export  # noqa: E402
+
+
+class FixedPoint(unittest.TestCase):
+    def test_srdhm_matches_exact_rounding(self):
+        rng = np.random.default_rng(0)
+        a = rng.integers(-(2**31), 2**31, 2000)
+        b = rng.integers(0, 2**31, 2000)
+        got = intsim.srdhm(a, b)
+        # Reference with Python integers: round-half-away-from-zero of a*b/2^31.
+        for x, y, g in zip(a[:200], b[:200], got[:200]):
+            p = int(x) * int(y)
+            nudge = (1 << 30) if p >= 0 else 1 - (1 << 30)
+            q = p + nudge
+            want = q // (1 << 31) if q >= 0 else -((-q) // (1 << 31))
+            self.assertEqual(int(g), want)
+        self.assertEqual(int(intsim.srdhm(-(2**31), -(2**31))), 2**31 - 1)
+
+    def test_rounding_divide_by_pot_rounds_half_away_from_zero(self):
+        self.assertEqual(list(intsim.rdbpot(np.array([5, -5, 6, -6, 7, -7]), 1)), [3, -3, 3, -3, 4, -4])
+        self.assertEqual(list(intsim.rdbpot(np.array([12, -12, 13]), 3)), [2, -2, 2])
+
+    def test_quantize_multiplier_reconstructs(self):
+        for m in (0.0003, 0.25, 0.9999999, 1.5, 123.4):
+            q, s = intsim.quantize_multiplier(m)
+            self.assertAlmostEqual(q * 2.0 ** (s - 31), m, delta=m * 1e-8)
+            self.assertTrue(2**30 <= q < 2**31)
+
+    def test_int8_softmax_close_to_float(self):
+        rng = np.random.default_rng(1)
+        x = rng.integers(-128, 128, (300, 4))
+        scale = 0.12
+        got = (intsim.softmax_int8(x, scale) + 128) / 256.0
+        e = np.exp((x - x.max(1, keepdims=True)) * scale)
+        want = e / e.sum(1, keepdims=True)
+        self.assertLessEqual(np.abs(got - want).max(), 1.5 / 256)
+        self.assertTrue(np.all(got.argmax(1) == want.argmax(1)) or np.abs(got - want).max() < 1.5 / 256)
+
+
+def _tiny_model(seed=0):
+    import torch
+    torch.manual_seed(seed)
+    cfg = {"channels": 8, "first_kernel": (4, 3), "first_stride": (2, 2), "blocks": [(1, 1), (2, 2)]}
+    net = model_lib.DSCNN(13, 10, 3, cfg)
+    for m in net.body:  # non-trivial batch-norm statistics
+        m["bn"].running_mean.uniform_(-0.2, 0.2)
+        m["bn"].running_var.uniform_(0.5, 2.0)
+    net.eval()
+    return net
+
+
+class Export(unittest.TestCase):
+    def setUp(self):
+        self.net = _tiny_model()
+        self.rng = np.random.default_rng(2)
+        self.xq = self.rng.integers(-128, 128, (64, 13, 10)).astype(np.int8)
+        self.scale, self.zp = 0.05, -10
+        x = (self.xq.astype(np.float64) - self.zp) * self.scale
+        self.layers = self.net.to_layers()
+        self.q = quantize.quantize(self.layers, x, self.scale, self.zp)
+
+    def test_folded_layers_match_torch(self):
+        import torch
+        x = (self.xq.astype(np.float32) - self.zp) * self.scale
+        with torch.no_grad():
+            want = torch.softmax(self.net(torch.from_numpy(x)), 1).numpy()
+        got = intsim.run_float(self.layers, x)
+        self.assertLess(np.abs(got - want).max(), 1e-5)
+
+    def test_int8_close_to_float(self):
+        x = (self.xq.astype(np.float64) - self.zp) * self.scale
+        pf = intsim.run_float(self.layers, x)
+        p8 = (intsim.run_int8(self.q, self.xq).astype(np.float64) + 128) / 256
+        self.assertLess(np.abs(pf - p8).mean(), 0.03)
+
+    def test_metadata_round_trip_and_armnn(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.tflite")
+            text = "kwsd_metadata=1\nlabels=a,b,c\n"
+            n = tflite_export.export(self.q, 13, 10, text, path)
+            self.assertGreater(n, 1000)
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(8)[4:8], b"TFL3")
+            self.assertEqual(tflite_export.read_metadata(path), text)
+            try:
+                subprocess.run(["/usr/bin/python3", "-c", "import pyarmnn"], check=True, capture_output=True)
+            except (subprocess.CalledProcessError, FileNotFoundError):
+                self.skipTest("python3-pyarmnn not installed")
+            sim = intsim.run_int8(self.q, self.xq)
+            np.save(os.path.join(d, "x.npy"), self.xq)
+            np.save(os.path.join(d, "y.npy"), sim)
+            chk = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "train", "armnn_check.py")
+            p = subprocess.run(["/usr/bin/python3", chk, path, os.path.join(d, "x.npy"), os.path.join(d, "y.npy")],
+                               capture_output=True, text=True)
+            self.assertIn("same class", p.stdout, p.stderr[-2000:])
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr[-500:])
+
+
+class Data(unittest.TestCase):
+    def test_near_misses_differ_from_phrase(self):
+        orig = synth._render(synth.tokenize(synth.phonemes("computer")))
+        nm = synth.near_miss_phonemes("computer", 50, 1)
+        self.assertGreaterEqual(len(nm), 30)
+        self.assertNotIn(orig, nm)
+        self.assertEqual(nm, synth.near_miss_phonemes("computer", 50, 1))  # deterministic
+
+    def test_locate_word_finds_burst(self):
+        x = np.zeros(48000, np.float32)
+        rng = np.random.default_rng(3)
+        x += rng.normal(0, 1e-4, x.size).astype(np.float32)
+        x[20000:30000] += 0.3 * np.sin(np.arange(10000) * 0.2).astype(np.float32)
+        s, e = dataset.locate_word(x)
+        self.assertLess(abs(s - 18400), 400)
+        self.assertLess(abs(e - 31600), 400)
+        self.assertIsNone(dataset.locate_word(np.zeros(16000, np.float32)))
+
+    def test_split_is_fixed_by_path(self):
+        self.assertEqual(dataset.split_of("/x/keywords/wwb/computer/a.flac"),
+                         dataset.split_of("/x/keywords/wwb/computer/a.flac"))
+        splits = [dataset.split_of(f"f{i}.flac") for i in range(2000)]
+        self.assertAlmostEqual(splits.count("test") / 2000, 0.25, delta=0.04)
+
+    def test_quantization_range_covers_data(self):
+        x = np.linspace(-12, 4, 10001)
+        s, z = features.choose_quantization(x)
+        q = np.round(x / s) + z
+        self.assertGreaterEqual(q.min(), -129)
+        self.assertLessEqual(q.max(), 128)
+
+    def test_empty_folder_is_a_clear_error(self):
+        from common import TrainError
+        with tempfile.TemporaryDirectory() as d:
+            with self.assertRaisesRegex(TrainError, "no audio files"):
+                dataset.list_audio(d, "keyword 'x'")
+            bad = os.path.join(d, "bad.flac")
+            with open(bad, "wb") as f:
+                f.write(b"fLaC not really")
+            silent = os.path.join(d, "silent.wav")
+            from common import write_wav
+            write_wav(silent, np.zeros(16000, np.float32))
+            with self.assertRaisesRegex(TrainError, "none of its 2 clips is usable"):
+                dataset.check_clips([bad, silent], "x")
+
+
+if __name__ == "__main__":
+    unittest.main()

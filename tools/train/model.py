@@ -1,0 +1,113 @@
+"""Keyword models in PyTorch and their export-ready description.
+
+Both stages are DS-CNNs (a conv, then depthwise-separable blocks, global
+average pooling, a fully connected layer and softmax): only CONV_2D,
+DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, RESHAPE, FULLY_CONNECTED and SOFTMAX after
+export. Input is [1, frames, mel_bins, 1] (NHWC, H = time).
+
+`to_layers()` folds batch norm into the convolutions and returns the float
+layer list the quantizer, exporter and integer simulation share.
+"""
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+CONFIGS = {
+    # stage 1: ~13 K int8 weights, ~3.5 M MACs for 49 x 40 input.
+    "stage1": {"channels": 48, "first_kernel": (10, 4), "first_stride": (2, 2),
+               "blocks": [(1, 1), (2, 2), (1, 1), (1, 1)]},
+    # stage 2: more context (74 frames = 1.5 s) and capacity.
+    "stage2": {"channels": 96, "first_kernel": (10, 4), "first_stride": (2, 2),
+               "blocks": [(1, 1), (2, 2), (1, 1), (2, 2), (1, 1)]},
+}
+
+
+def _same_pad(in_size, k, s):
+    out = (in_size + s - 1) // s
+    total = max(0, (out - 1) * s + k - in_size)
+    return total // 2, total - total // 2, out  # TFLite SAME puts the extra one after
+
+
+class DSCNN(nn.Module):
+    def __init__(self, frames, bins, num_classes, cfg):
+        super().__init__()
+        c = cfg["channels"]
+        self.cfg, self.frames, self.bins, self.num_classes = cfg, frames, bins, num_classes
+        self.specs = []  # (kind, kernel, stride, in_hw) for TFLite-compatible SAME padding
+        h, w = frames, bins
+        layers = []
+        kh, kw = cfg["first_kernel"]
+        sh, sw = cfg["first_stride"]
+        layers.append(self._conv(1, c, (kh, kw), (sh, sw), (h, w), groups=1))
+        h, w = _same_pad(h, kh, sh)[2], _same_pad(w, kw, sw)[2]
+        for (bh, bw) in cfg["blocks"]:
+            layers.append(self._conv(c, c, (3, 3), (bh, bw), (h, w), groups=c))
+            h, w = _same_pad(h, 3, bh)[2], _same_pad(w, 3, bw)[2]
+            layers.append(self._conv(c, c, (1, 1), (1, 1), (h, w), groups=1))
+        self.body = nn.ModuleList(layers)
+        self.pool_hw = (h, w)
+        self.dropout = nn.Dropout(0.2)
+        self.fc = nn.Linear(c, num_classes)
+
+    def _conv(self, cin, cout, k, s, hw, groups):
+        ph = _same_pad(hw[0], k[0], s[0])
+        pw = _same_pad(hw[1], k[1], s[1])
+        return nn.ModuleDict({
+            "pad": nn.ZeroPad2d((pw[0], pw[1], ph[0], ph[1])),
+            "conv": nn.Conv2d(cin, cout, k, s, bias=False, groups=groups),
+            "bn": nn.BatchNorm2d(cout),
+        })
+
+    def forward(self, x):  # x: [N, frames, bins] float (dequantized features)
+        x = x.unsqueeze(1)
+        for m in self.body:
+            x = torch.relu(m["bn"](m["conv"](m["pad"](x))))
+        x = x.mean(dim=(2, 3))
+        return self.fc(self.dropout(x))
+
+    def to_layers(self):
+        """Float layers with BN folded, weights in TFLite layouts."""
+        out = []
+        for m in self.body:
+            conv, bn = m["conv"], m["bn"]
+            w = conv.weight.detach().double().numpy()  # [O, I/g, kh, kw]
+            gamma = bn.weight.detach().double().numpy()
+            beta = bn.bias.detach().double().numpy()
+            mean = bn.running_mean.detach().double().numpy()
+            var = bn.running_var.detach().double().numpy()
+            k = gamma / np.sqrt(var + bn.eps)
+            wf = w * k[:, None, None, None]
+            bf = beta - mean * k
+            if conv.groups == 1:
+                out.append({"op": "conv", "w": wf.transpose(0, 2, 3, 1), "b": bf,
+                            "stride": tuple(conv.stride), "relu": True})
+            else:  # depthwise: TFLite [1, kh, kw, C]
+                out.append({"op": "dwconv", "w": wf[:, 0].transpose(1, 2, 0)[None], "b": bf,
+                            "stride": tuple(conv.stride), "relu": True})
+        out.append({"op": "avgpool", "size": self.pool_hw})
+        out.append({"op": "reshape"})
+        out.append({"op": "fc", "w": self.fc.weight.detach().double().numpy(),
+                    "b": self.fc.bias.detach().double().numpy()})
+        out.append({"op": "softmax"})
+        return out
+
+
+def count_params_macs(layers, frames, bins):
+    h, w, c = frames, bins, 1
+    params = macs = 0
+    for L in layers:
+        if L["op"] in ("conv", "dwconv"):
+            _, kh, kw, _ = L["w"].shape
+            sh, sw = L["stride"]
+            h, w = (h + sh - 1) // sh, (w + sw - 1) // sw
+            params += L["w"].size
+            if L["op"] == "conv":
+                c = L["w"].shape[0]
+                macs += h * w * c * kh * kw * L["w"].shape[3]
+            else:
+                macs += h * w * c * kh * kw
+        elif L["op"] == "fc":
+            params += L["w"].size
+            macs += L["w"].size
+    return params, macs

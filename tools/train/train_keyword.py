@@ -1,0 +1,76 @@
+"""Trains a new keyword model from its text alone (see tools/train-keyword).
+
+Positives are synthesised (espeak-ng, flite), near misses generated from the
+phrase's phonemes, negatives and noise come from the shared data. Optional real
+recordings can be added for training (--positives DIR) or used only to measure
+(--test-dir DIR: every file there is held out).
+"""
+
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import dataset  # noqa: E402
+import model_card  # noqa: E402
+import train  # noqa: E402
+from common import REPO_ROOT, TrainError, log, shared_path  # noqa: E402
+
+
+def slug(phrase):
+    s = re.sub(r"[^a-z0-9]+", "_", phrase.lower()).strip("_")
+    if not s:
+        raise TrainError(f"phrase {phrase!r} has no letters to speak")
+    return s[:31]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="train-keyword",
+                                 description="Train a keyword model from text (no recordings needed).")
+    ap.add_argument("phrase", help='the keyword, e.g. "hey robot"')
+    ap.add_argument("--out", help="output path without extension (default models/custom/<slug>)")
+    ap.add_argument("--positives", help="folder of real recordings of the phrase to train on as well")
+    ap.add_argument("--test-dir", help="folder of real recordings of the phrase used only for testing")
+    ap.add_argument("--epochs", type=int, default=14)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--synth", type=int, default=600, help="synthetic positives (default 600)")
+    ap.add_argument("--quick", action="store_true", help="tiny run to check the set-up, not a usable model")
+    a = ap.parse_args(argv)
+    try:
+        name = slug(a.phrase)
+        out = a.out or os.path.join(REPO_ROOT, "models", "custom", name)
+        unknown_dirs = [d for d in ("keywords/wwb/alexa", "keywords/wwb/computer", "keywords/wwb/jarvis",
+                                    "keywords/wwb/snowboy")
+                        if os.path.basename(d) != name and os.path.isdir(shared_path(d))]
+        if a.test_dir:
+            unknown_dirs = [d for d in unknown_dirs
+                            if os.path.abspath(shared_path(d)) != os.path.abspath(a.test_dir)]
+        src = {"text": a.phrase, "real_dir": os.path.abspath(a.positives) if a.positives else None}
+        if a.test_dir:
+            src["test_dir"] = os.path.abspath(a.test_dir)
+            dataset.list_audio(src["test_dir"], "--test-dir")
+        spec = {"name": name, "stage": "stage1", "keywords": {name: src}, "unknown_real_dirs": unknown_dirs,
+                "real_copies": 8, "synth_positives": a.synth, "synth_copies": 4, "near_misses": 400,
+                "near_miss_copies": 2, "speech_seconds_per_crop": 1.5, "noise_segments": 2000,
+                "epochs": a.epochs, "seed": a.seed, "out": out}
+        if a.quick:
+            spec.update(real_copies=1, synth_positives=30, synth_copies=1, near_misses=30, near_miss_copies=1,
+                        speech_seconds_per_crop=30, noise_segments=100, epochs=2)
+        r = train.run(spec)
+    except TrainError as e:
+        log(f"train-keyword: error: {e}")
+        return 2
+    extra = ""
+    if a.test_dir:
+        extra = (f"Trained from text only; the test clips are all {len(r['evals'][name].get('test_files', []))} "
+                 f"files of `{a.test_dir}` (none used in training).\n")
+    cmd = "tools/train-keyword " + " ".join(f'"{x}"' if " " in x else x for x in (argv or sys.argv[1:]))
+    model_card.write(r, out + ".md", cmd, extra)
+    print(f"{out}.tflite  {out}.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
