@@ -151,7 +151,6 @@ Status Frontend::layout(const FrontendConfig& cfg, bool use_external_fft, void* 
   self->input_scale_ = 1.0f / 32768.0f;
   if (!use_external_fft) {
     KWS_RETURN_IF_ERROR(self->own_fft_.init(cfg.fft_size, fft_mem, fft_bytes));
-    self->fft_ = &self->own_fft_;
   }
   for (uint32_t n = 0; n < cfg.window_samples; ++n) {
     const double phase =
@@ -240,13 +239,17 @@ float Frontend::mel_weight(uint32_t m, uint32_t k) const {
 }
 
 void Frontend::compute(const int16_t* frame, int8_t* features, float* values) {
-  if (fft_ == nullptr) return;
+  if (window_ == nullptr) return;
   const uint32_t num_bins = cfg_.fft_size / 2 + 1;
   for (uint32_t n = 0; n < cfg_.window_samples; ++n) {
     fft_in_[n] = static_cast<float>(frame[n]) * input_scale_ * window_[n];
   }
   // fft_in_[window_samples..fft_size) stays zero from init.
-  fft_->forward(fft_in_, fft_out_);
+  if (fft_ != nullptr) {
+    fft_->forward(fft_in_, fft_out_);
+  } else {
+    own_fft_.forward(fft_in_, fft_out_);
+  }
   for (uint32_t k = 0; k < num_bins; ++k) {
     const float re = fft_out_[2 * k];
     const float im = fft_out_[2 * k + 1];

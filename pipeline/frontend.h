@@ -47,7 +47,7 @@ int8_t quantize_feature(float value, float scale, int32_t zero_point,
 class Frontend {
  public:
   Frontend() = default;
-  Frontend(const Frontend&) = delete;  // holds a pointer to its own FFT member
+  Frontend(const Frontend&) = delete;
   Frontend& operator=(const Frontend&) = delete;
 
   // use_external_fft: true when init() will be given a RealFft; the portable
@@ -88,7 +88,7 @@ class Frontend {
                        size_t* used, Frontend* self);
 
   FrontendConfig cfg_;
-  RealFft* fft_ = nullptr;
+  RealFft* fft_ = nullptr;  // external backend, or null to use own_fft_
   Radix2RealFft own_fft_;
   float input_scale_ = 1.0f / 32768.0f;
   float* window_ = nullptr;

@@ -74,8 +74,7 @@ Status ModelClassifier::init(const nn::TfliteModel& model, const ModelInfo& info
   return Status::Ok();
 }
 
-Status ModelClassifier::classify(const int8_t* features, size_t n, float* probs,
-                                 size_t num_labels) {
+Status ModelClassifier::run(const int8_t* features, size_t n, float* probs, size_t num_labels) {
   if (!ready_)
     return Status::Error(StatusCode::kNotInitialized, "model classifier: not initialized");
   if (n != input_elements_ || num_labels != num_labels_ || features == nullptr ||

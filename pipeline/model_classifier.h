@@ -30,11 +30,18 @@ class ModelClassifier final : public Classifier {
   // `model` and `info` must outlive the classifier.
   Status init(const nn::TfliteModel& model, const ModelInfo& info, void* arena, size_t len);
 
-  Status classify(const int8_t* features, size_t n, float* probs, size_t num_labels) override;
+  // Defined inline so this class has no key function in the no-RTTI core:
+  // its vtable and typeinfo are emitted where it is used (host code may run
+  // under UBSan's vptr check, which needs the typeinfo).
+  Status classify(const int8_t* features, size_t n, float* probs, size_t num_labels) override {
+    return run(features, n, probs, num_labels);
+  }
 
   const nn::Interpreter& interpreter() const { return interpreter_; }
 
  private:
+  Status run(const int8_t* features, size_t n, float* probs, size_t num_labels);
+
   nn::Interpreter interpreter_;
   size_t input_elements_ = 0;
   size_t num_labels_ = 0;

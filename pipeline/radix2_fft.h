@@ -2,6 +2,11 @@
 // complex FFT on the even/odd-packed input, then the split step that yields
 // the N/2+1 bins of the real transform. Twiddles (computed in double at init)
 // and the work buffer live in caller memory, so it runs on an MCU.
+//
+// Same forward() contract as RealFft, but deliberately not derived from it:
+// the core is built without RTTI, and a polymorphic class whose vtable lives
+// in a no-RTTI object cannot be used from RTTI code under UBSan's vptr check
+// (missing typeinfo). Frontend calls it directly when no RealFft is given.
 #pragma once
 
 #include <cstddef>
@@ -12,7 +17,7 @@
 
 namespace kws {
 
-class Radix2RealFft final : public RealFft {
+class Radix2RealFft {
  public:
   static constexpr size_t kMinSize = 4;
   static constexpr size_t kMaxSize = 65536;
@@ -20,8 +25,9 @@ class Radix2RealFft final : public RealFft {
   static Status needed_bytes(size_t n, size_t* bytes);
   Status init(size_t n, void* mem, size_t len);
 
-  size_t size() const override { return n_; }
-  void forward(const float* in, float* out) override;
+  size_t size() const { return n_; }
+  // in: N floats; out: N+2 floats (N/2+1 interleaved complex bins). No overlap.
+  void forward(const float* in, float* out);
 
  private:
   static Status check(size_t n);

@@ -44,6 +44,12 @@ int __wrap_posix_memalign(void** p, size_t a, size_t n) {
 }
 }
 
+// The replacement operator new/delete pair is built on malloc/free on purpose;
+// GCC's -Wmismatched-new-delete sees through the inlining and objects.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 void* operator new(size_t n) {
   if (counting) ++allocations;
   if (void* p = __real_malloc(n == 0 ? 1 : n)) return p;
