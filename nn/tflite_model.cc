@@ -10,20 +10,10 @@ namespace {
 // overflow on a 32-bit target.
 constexpr uint64_t kMaxTensorBytes = 1ull << 30;
 
+// Types the reader can represent: fixed-size elements, or RESOURCE handles
+// (no data). Whether an op accepts a type is the interpreter's question.
 bool type_supported(TensorType type) {
-  switch (type) {
-    case TensorType::kFloat32:
-    case TensorType::kInt32:
-    case TensorType::kUInt8:
-    case TensorType::kInt64:
-    case TensorType::kBool:
-    case TensorType::kInt16:
-    case TensorType::kInt8:
-    case TensorType::kResource:
-      return true;
-    default:
-      return false;
-  }
+  return tensor_type_size(type) > 0 || type == TensorType::kResource;
 }
 
 }  // namespace

@@ -1,0 +1,198 @@
+// One-op models through the whole runtime (reader -> prepare -> eval), with
+// inputs and quantization chosen so the expected outputs are exact by hand.
+// They check the op glue: options, axes, masks, paddings and quantization are
+// mapped onto the kernels as TFLite defines them.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "nn/interpreter.h"
+#include "tests/nn/model_builder.h"
+
+namespace kws::nn {
+namespace {
+
+using testing::bytes_of;
+using testing::ModelSpec;
+using testing::OpSpec;
+using testing::OptionField;
+using testing::TensorSpec;
+
+TensorSpec s8(std::vector<int32_t> shape, float scale, int64_t zp) {
+  return {std::move(shape), TensorType::kInt8, {}, {scale}, {zp}, 0, "", false};
+}
+
+TensorSpec i32_const(std::vector<int32_t> shape, const std::vector<int32_t>& values) {
+  return {std::move(shape), TensorType::kInt32, bytes_of(values), {}, {}, 0, "", false};
+}
+
+// Runs a model whose graph inputs are `inputs` (raw bytes, in order) and
+// returns output 0's bytes; fails the test on any error.
+std::vector<uint8_t> run(const ModelSpec& spec, const std::vector<std::vector<uint8_t>>& inputs) {
+  const std::vector<uint8_t> bytes = testing::build_model(spec);
+  TfliteModel model;
+  Status s = model.parse(bytes.data(), bytes.size());
+  EXPECT_TRUE(s.ok()) << s.message();
+  size_t needed = 0;
+  s = Interpreter::needed_bytes(model, &needed);
+  EXPECT_TRUE(s.ok()) << s.message();
+  if (!s.ok()) return {};
+  std::vector<uint8_t> arena(needed);
+  Interpreter interp;
+  s = interp.init(model, arena.data(), arena.size());
+  EXPECT_TRUE(s.ok()) << s.message();
+  if (!s.ok()) return {};
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorView in = interp.input(i);
+    EXPECT_EQ(in.bytes, inputs[i].size()) << "input " << i;
+    if (in.bytes != inputs[i].size()) return {};
+    std::memcpy(in.data, inputs[i].data(), in.bytes);
+  }
+  s = interp.invoke();
+  EXPECT_TRUE(s.ok()) << s.message();
+  const TensorView out = interp.output(0);
+  const uint8_t* p = static_cast<const uint8_t*>(out.data);
+  return std::vector<uint8_t>(p, p + out.bytes);
+}
+
+template <typename T>
+std::vector<T> as(const std::vector<uint8_t>& b) {
+  std::vector<T> v(b.size() / sizeof(T));
+  if (!v.empty()) std::memcpy(v.data(), b.data(), v.size() * sizeof(T));
+  return v;
+}
+
+ModelSpec one_op(int32_t builtin, std::vector<TensorSpec> tensors, std::vector<int32_t> ins,
+                 std::vector<int32_t> graph_inputs, int32_t out, uint8_t options_type = 0,
+                 std::vector<OptionField> options = {}) {
+  ModelSpec m;
+  m.tensors = std::move(tensors);
+  OpSpec op;
+  op.builtin = builtin;
+  op.inputs = std::move(ins);
+  op.outputs = {out};
+  op.options_type = options_type;
+  op.options = std::move(options);
+  m.ops = {op};
+  m.inputs = std::move(graph_inputs);
+  m.outputs = {out};
+  return m;
+}
+
+TEST(Ops, AddBroadcastsAndAppliesRelu) {
+  namespace fa = field::add;
+  ModelSpec m = one_op(
+      op::kAdd, {s8({1, 2, 2, 1}, 0.5f, 0), s8({1, 1, 1, 1}, 0.5f, 0), s8({1, 2, 2, 1}, 0.5f, 0)},
+      {0, 1}, {0, 1}, 2, options_type::kAdd,
+      {OptionField::i8(fa::kActivation, schema_activation::kRelu)});
+  const auto out = as<int8_t>(
+      run(m, {bytes_of(std::vector<int8_t>{1, 2, -30, 4}), bytes_of(std::vector<int8_t>{10})}));
+  EXPECT_EQ(out, (std::vector<int8_t>{11, 12, 0, 14}));
+}
+
+TEST(Ops, MulRescalesToTheOutputScale) {
+  ModelSpec m = one_op(op::kMul, {s8({1, 4}, 0.5f, 0), s8({1, 4}, 0.5f, 0), s8({1, 4}, 0.25f, 0)},
+                       {0, 1}, {0, 1}, 2, options_type::kMul, {});
+  const auto out = as<int8_t>(run(
+      m, {bytes_of(std::vector<int8_t>{1, 2, -3, 4}), bytes_of(std::vector<int8_t>{2, 3, 4, -5})}));
+  EXPECT_EQ(out, (std::vector<int8_t>{2, 6, -12, -20}));
+}
+
+TEST(Ops, LogisticOfZeroIsOneHalf) {
+  ModelSpec m =
+      one_op(op::kLogistic, {s8({3}, 1.0f / 16.0f, 0), s8({3}, 1.0f / 256.0f, -128)}, {0}, {0}, 1);
+  const auto out = as<int8_t>(run(m, {bytes_of(std::vector<int8_t>{0, 127, -128})}));
+  // sigmoid(0) = 0.5 -> 0; sigmoid(7.94) -> 127 (clamped); sigmoid(-8) -> -128.
+  EXPECT_EQ(out, (std::vector<int8_t>{0, 127, -128}));
+}
+
+TEST(Ops, QuantizeFloatAndRequantize) {
+  TensorSpec f{{4}, TensorType::kFloat32, {}, {}, {}, 0, "", false};
+  ModelSpec m = one_op(op::kQuantize, {f, s8({4}, 0.5f, 1)}, {0}, {0}, 1);
+  EXPECT_EQ(as<int8_t>(run(m, {bytes_of(std::vector<float>{0.0f, 1.0f, -1.0f, 100.0f})})),
+            (std::vector<int8_t>{1, 3, -1, 127}));
+  ModelSpec r = one_op(op::kQuantize, {s8({3}, 1.0f, 0), s8({3}, 0.5f, 0)}, {0}, {0}, 1);
+  EXPECT_EQ(as<int8_t>(run(r, {bytes_of(std::vector<int8_t>{1, -3, 100})})),
+            (std::vector<int8_t>{2, -6, 127}));
+}
+
+TEST(Ops, DequantizeToFloat) {
+  TensorSpec f{{3}, TensorType::kFloat32, {}, {}, {}, 0, "", false};
+  ModelSpec m = one_op(op::kDequantize, {s8({3}, 0.25f, -2), f}, {0}, {0}, 1);
+  EXPECT_EQ(as<float>(run(m, {bytes_of(std::vector<int8_t>{-2, 2, 127})})),
+            (std::vector<float>{0.0f, 1.0f, 32.25f}));
+}
+
+TEST(Ops, ConcatenationAlongNegativeAxis) {
+  namespace fc = field::concatenation;
+  ModelSpec m = one_op(
+      op::kConcatenation, {s8({1, 2, 2}, 1.0f, 0), s8({1, 2, 1}, 1.0f, 0), s8({1, 2, 3}, 1.0f, 0)},
+      {0, 1}, {0, 1}, 2, options_type::kConcatenation, {OptionField::i32(fc::kAxis, -1)});
+  const auto out = as<int8_t>(
+      run(m, {bytes_of(std::vector<int8_t>{1, 2, 3, 4}), bytes_of(std::vector<int8_t>{9, 8})}));
+  EXPECT_EQ(out, (std::vector<int8_t>{1, 2, 9, 3, 4, 8}));
+}
+
+TEST(Ops, StridedSliceWithStrideAndBeginMask) {
+  namespace fs = field::strided_slice;
+  ModelSpec m = one_op(op::kStridedSlice,
+                       {s8({1, 6}, 1.0f, 0), i32_const({2}, {0, 4}), i32_const({2}, {1, 6}),
+                        i32_const({2}, {1, 2}), s8({1, 3}, 1.0f, 0)},
+                       {0, 1, 2, 3}, {0}, 4, options_type::kStridedSlice,
+                       {OptionField::i32(fs::kBeginMask, 2)});
+  // begin_mask bit 1 ignores begin[1] = 4: elements 0, 2, 4.
+  EXPECT_EQ(as<int8_t>(run(m, {bytes_of(std::vector<int8_t>{10, 11, 12, 13, 14, 15})})),
+            (std::vector<int8_t>{10, 12, 14}));
+}
+
+TEST(Ops, PadUsesOutputZeroPoint) {
+  ModelSpec m = one_op(op::kPad,
+                       {s8({1, 2, 2, 1}, 1.0f, -5), i32_const({4, 2}, {0, 0, 1, 0, 0, 1, 0, 0}),
+                        s8({1, 3, 3, 1}, 1.0f, -5)},
+                       {0, 1}, {0}, 2);
+  EXPECT_EQ(as<int8_t>(run(m, {bytes_of(std::vector<int8_t>{1, 2, 3, 4})})),
+            (std::vector<int8_t>{-5, -5, -5, 1, 2, -5, 3, 4, -5}));
+}
+
+TEST(Ops, MeanOverSpatialAxes) {
+  namespace fr = field::reducer;
+  ModelSpec m = one_op(
+      op::kMean, {s8({1, 2, 2, 2}, 1.0f, 0), i32_const({2}, {1, 2}), s8({1, 1, 1, 2}, 1.0f, 0)},
+      {0, 1}, {0}, 2, options_type::kReducer, {OptionField::i8(fr::kKeepDims, 1)});
+  // Channel 0: mean(1,3,5,7) = 4. Channel 1: sum 21 x 1/4 through TFLite's
+  // integer path rounds twice (multiplier 2^30 gives 10.5 -> 11, then the shift
+  // by 1 gives 5.5 -> 6), so TFLite outputs 6, not round(5.25) = 5.
+  EXPECT_EQ(as<int8_t>(run(m, {bytes_of(std::vector<int8_t>{1, 2, 3, 4, 5, 6, 7, 9})})),
+            (std::vector<int8_t>{4, 6}));
+}
+
+TEST(Ops, MaxPoolValid) {
+  namespace fp = field::pool2d;
+  ModelSpec m = one_op(op::kMaxPool2d, {s8({1, 2, 2, 1}, 1.0f, 0), s8({1, 1, 1, 1}, 1.0f, 0)}, {0},
+                       {0}, 1, options_type::kPool2d,
+                       {OptionField::i8(fp::kPadding, schema_padding::kValid),
+                        OptionField::i32(fp::kStrideW, 2), OptionField::i32(fp::kStrideH, 2),
+                        OptionField::i32(fp::kFilterW, 2), OptionField::i32(fp::kFilterH, 2)});
+  EXPECT_EQ(as<int8_t>(run(m, {bytes_of(std::vector<int8_t>{1, 5, 3, 2})})),
+            (std::vector<int8_t>{5}));
+}
+
+TEST(Ops, ShapeMismatchIsALoadError) {
+  namespace fp = field::pool2d;
+  ModelSpec m = one_op(op::kMaxPool2d, {s8({1, 2, 2, 1}, 1.0f, 0), s8({1, 2, 1, 1}, 1.0f, 0)}, {0},
+                       {0}, 1, options_type::kPool2d,
+                       {OptionField::i8(fp::kPadding, schema_padding::kValid),
+                        OptionField::i32(fp::kFilterW, 2), OptionField::i32(fp::kFilterH, 2)});
+  const std::vector<uint8_t> bytes = testing::build_model(m);
+  TfliteModel model;
+  ASSERT_TRUE(model.parse(bytes.data(), bytes.size()).ok());
+  size_t needed = 0;
+  const Status s = Interpreter::needed_bytes(model, &needed);
+  EXPECT_EQ(s.code(), StatusCode::kMalformedModel);
+  EXPECT_NE(std::strstr(s.message(), "MAX_POOL_2D at subgraph 0 operator 0"), nullptr)
+      << s.message();
+}
+
+}  // namespace
+}  // namespace kws::nn
