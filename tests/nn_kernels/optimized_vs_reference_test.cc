@@ -1,11 +1,11 @@
 // The optimized kernels must equal the reference bit for bit: random shapes and
 // parameters from fixed seeds, on the SIMD arm this CPU selects and on the forced
-// scalar arm. Set KWS_KERNEL_PERF=1 to also print timings (never asserted).
+// scalar arm. Set KWS_KERNEL_PERF=1 to also print CPU times (never asserted).
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <random>
 #include <vector>
 
@@ -200,11 +200,16 @@ INSTANTIATE_TEST_SUITE_P(Arms, OptimizedVsReference, ::testing::Bool(), [](const
 TEST(KernelPerf, DsCnnLayers) {
   if (!perf_mode()) GTEST_SKIP() << "set KWS_KERNEL_PERF=1 to time kernels";
   std::mt19937 rng(1);
-  using Clock = std::chrono::steady_clock;
-  auto time_us = [](auto&& fn, int reps) {
-    const auto t0 = Clock::now();
+  // Thread CPU time, so other processes on a busy machine do not inflate the numbers.
+  auto cpu_us = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+  };
+  auto time_us = [&](auto&& fn, int reps) {
+    const double t0 = cpu_us();
     for (int i = 0; i < reps; ++i) fn();
-    return std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / reps;
+    return (cpu_us() - t0) / reps;
   };
   // conv 49x10x1 -> 25x5x64, 10x4 filter, stride 2.
   {

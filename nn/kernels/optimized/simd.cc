@@ -83,6 +83,22 @@ __attribute__((target("avx2"))) void dot4_avx2(const int16_t* a, const int8_t* w
     acc2 = _mm256_add_epi32(acc2, _mm256_madd_epi16(av, wv2));
     acc3 = _mm256_add_epi32(acc3, _mm256_madd_epi16(av, wv3));
   }
+  if (k + 8 <= n) {  // one 8-wide step before the scalar tail
+    const __m128i av = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + k));
+    const __m128i m0 = _mm_madd_epi16(
+        av, _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w0 + k))));
+    const __m128i m1 = _mm_madd_epi16(
+        av, _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w1 + k))));
+    const __m128i m2 = _mm_madd_epi16(
+        av, _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w2 + k))));
+    const __m128i m3 = _mm_madd_epi16(
+        av, _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w3 + k))));
+    acc0 = _mm256_add_epi32(acc0, _mm256_inserti128_si256(_mm256_setzero_si256(), m0, 0));
+    acc1 = _mm256_add_epi32(acc1, _mm256_inserti128_si256(_mm256_setzero_si256(), m1, 0));
+    acc2 = _mm256_add_epi32(acc2, _mm256_inserti128_si256(_mm256_setzero_si256(), m2, 0));
+    acc3 = _mm256_add_epi32(acc3, _mm256_inserti128_si256(_mm256_setzero_si256(), m3, 0));
+    k += 8;
+  }
   int32_t s[4] = {hsum_avx2(acc0), hsum_avx2(acc1), hsum_avx2(acc2), hsum_avx2(acc3)};
   for (; k < n; ++k) {
     const int32_t av = a[k];
@@ -219,16 +235,6 @@ Simd detect() {
 const Simd& simd() {
   static const Simd detected = detect();
   return g_force_scalar.load(std::memory_order_relaxed) ? kScalar : detected;
-}
-
-int32_t widen_with_offset(const int8_t* x, int32_t offset, int32_t n, int16_t* out) {
-  int32_t sum = 0;
-  for (int32_t k = 0; k < n; ++k) {
-    const int32_t v = static_cast<int32_t>(x[k]) + offset;
-    out[k] = static_cast<int16_t>(v);
-    sum += v;
-  }
-  return sum;
 }
 
 }  // namespace arch

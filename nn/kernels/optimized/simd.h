@@ -26,7 +26,16 @@ struct Simd {
 // The arms for this CPU (or the scalar arms when forced for testing).
 const Simd& simd();
 
-// out[k] = x[k] + offset; sum of out returned (used for filter offsets).
-int32_t widen_with_offset(const int8_t* x, int32_t offset, int32_t n, int16_t* out);
+// out[k] = x[k] + offset; sum of out returned (used for filter offsets). Inline: conv
+// calls it once per filter tap, often with n = 1.
+inline int32_t widen_with_offset(const int8_t* x, int32_t offset, int32_t n, int16_t* out) {
+  int32_t sum = 0;
+  for (int32_t k = 0; k < n; ++k) {
+    const int32_t v = static_cast<int32_t>(x[k]) + offset;
+    out[k] = static_cast<int16_t>(v);
+    sum += v;
+  }
+  return sum;
+}
 
 }  // namespace kws::nn::opt::arch
