@@ -62,13 +62,20 @@ Status Interpreter::build(const TfliteModel& model, uint8_t* base, size_t len, s
   if (!model.parsed()) {
     return Status::Error(StatusCode::kNotInitialized, "model was not parsed successfully");
   }
-  if (model.num_subgraphs() > 1) {
-    // Extra subgraphs are only reachable through CALL_ONCE/IF/WHILE, which the
-    // op check below reports; nothing else to do here.
-  }
+  // Only subgraph 0 runs. Other subgraphs are reachable only through control
+  // flow ops (CALL_ONCE, IF, WHILE), which the op check below reports.
   const uint32_t num_ops = model.num_operators(0);
   const uint32_t num_tensors = model.num_tensors(0);
   const bool building = self != nullptr;
+  // Graph inputs are written by the caller: they must live in the arena.
+  const I32List graph_inputs = model.inputs(0);
+  for (uint32_t i = 0; i < graph_inputs.size(); ++i) {
+    const TensorDesc d = model.tensor(0, static_cast<uint32_t>(graph_inputs[i]));
+    if (d.data != nullptr) {
+      return Status::Error(StatusCode::kMalformedModel, "graph input %u (tensor %d) is constant",
+                           static_cast<unsigned>(i), static_cast<int>(graph_inputs[i]));
+    }
+  }
 
   // Bookkeeping: op nodes, runtime tensors.
   size_t off = 0;

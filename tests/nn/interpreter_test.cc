@@ -106,6 +106,15 @@ TEST(Interpreter, RejectsBadOpParameters) {
   EXPECT_NE(std::strstr(s.message(), "SOFTMAX at subgraph 0 operator 1"), nullptr) << s.message();
 }
 
+TEST(Interpreter, RejectsConstantGraphInput) {
+  testing::ModelSpec spec = testing::tiny_fc_softmax_model();
+  spec.inputs = {1};  // the weights
+  Loaded l;
+  const Status s = l.load(testing::build_model(spec));
+  EXPECT_EQ(s.code(), StatusCode::kMalformedModel);
+  EXPECT_STREQ(s.message(), "graph input 0 (tensor 1) is constant");
+}
+
 constexpr const char* kKwsModel = "models/mlperf_tiny/kws_ref_model.tflite";
 
 // Arena bytes pinned per model: a change here is a memory regression (or win)
