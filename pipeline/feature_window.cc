@@ -9,15 +9,18 @@ namespace kws {
 Status FeatureWindow::check(const FeatureWindowConfig& cfg) {
   if (cfg.feature_dim == 0 || cfg.feature_dim > 1024) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "feature window: feature_dim %u out of 1..1024", cfg.feature_dim);
+                         "feature window: feature_dim %u out of 1..1024",
+                         static_cast<unsigned>(cfg.feature_dim));
   }
   if (cfg.window_frames == 0 || cfg.window_frames > 4096) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "feature window: window_frames %u out of 1..4096", cfg.window_frames);
+                         "feature window: window_frames %u out of 1..4096",
+                         static_cast<unsigned>(cfg.window_frames));
   }
   if (cfg.stride_frames == 0 || cfg.stride_frames > 4096) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "feature window: stride_frames %u out of 1..4096", cfg.stride_frames);
+                         "feature window: stride_frames %u out of 1..4096",
+                         static_cast<unsigned>(cfg.stride_frames));
   }
   return Status::Ok();
 }

@@ -9,11 +9,12 @@ namespace kws {
 Status Framer::check(const FramerConfig& cfg) {
   if (cfg.window_samples == 0 || cfg.window_samples > (1u << 20)) {
     return Status::Error(StatusCode::kInvalidArgument, "framer: window_samples %u out of 1..%u",
-                         cfg.window_samples, 1u << 20);
+                         static_cast<unsigned>(cfg.window_samples),
+                         static_cast<unsigned>(1u << 20));
   }
   if (cfg.hop_samples == 0 || cfg.hop_samples > (1u << 20)) {
     return Status::Error(StatusCode::kInvalidArgument, "framer: hop_samples %u out of 1..%u",
-                         cfg.hop_samples, 1u << 20);
+                         static_cast<unsigned>(cfg.hop_samples), static_cast<unsigned>(1u << 20));
   }
   return Status::Ok();
 }

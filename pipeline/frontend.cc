@@ -36,21 +36,22 @@ double tf_mel_weight(const FrontendConfig& cfg, uint32_t m, uint32_t k) {
 Status validate_frontend_config(const FrontendConfig& cfg) {
   if (cfg.sample_rate < 1000 || cfg.sample_rate > 192000) {
     return Status::Error(StatusCode::kInvalidArgument, "sample_rate %u out of 1000..192000",
-                         cfg.sample_rate);
+                         static_cast<unsigned>(cfg.sample_rate));
   }
   if (!is_power_of_two(cfg.fft_size) || cfg.fft_size < Radix2RealFft::kMinSize ||
       cfg.fft_size > Radix2RealFft::kMaxSize) {
-    return Status::Error(StatusCode::kInvalidArgument,
-                         "fft_size %u is not a power of two in %zu..%zu", cfg.fft_size,
-                         Radix2RealFft::kMinSize, Radix2RealFft::kMaxSize);
+    return Status::Error(
+        StatusCode::kInvalidArgument, "fft_size %u is not a power of two in %zu..%zu",
+        static_cast<unsigned>(cfg.fft_size), Radix2RealFft::kMinSize, Radix2RealFft::kMaxSize);
   }
   if (cfg.window_samples == 0 || cfg.window_samples > cfg.fft_size) {
     return Status::Error(StatusCode::kInvalidArgument, "window_samples %u out of 1..fft_size (%u)",
-                         cfg.window_samples, cfg.fft_size);
+                         static_cast<unsigned>(cfg.window_samples),
+                         static_cast<unsigned>(cfg.fft_size));
   }
   if (cfg.hop_samples == 0 || cfg.hop_samples > cfg.sample_rate) {
     return Status::Error(StatusCode::kInvalidArgument, "hop_samples %u out of 1..sample_rate",
-                         cfg.hop_samples);
+                         static_cast<unsigned>(cfg.hop_samples));
   }
   if (cfg.window != WindowFunction::kHann && cfg.window != WindowFunction::kHamming &&
       cfg.window != WindowFunction::kRectangular) {
@@ -62,7 +63,8 @@ Status validate_frontend_config(const FrontendConfig& cfg) {
                          static_cast<int>(cfg.spectrum));
   }
   if (cfg.mel_bins == 0 || cfg.mel_bins > 256) {
-    return Status::Error(StatusCode::kInvalidArgument, "mel_bins %u out of 1..256", cfg.mel_bins);
+    return Status::Error(StatusCode::kInvalidArgument, "mel_bins %u out of 1..256",
+                         static_cast<unsigned>(cfg.mel_bins));
   }
   const float nyquist = static_cast<float>(cfg.sample_rate) / 2.0f;
   if (!std::isfinite(cfg.fmin_hz) || !std::isfinite(cfg.fmax_hz) || cfg.fmin_hz < 0.0f ||
@@ -82,7 +84,7 @@ Status validate_frontend_config(const FrontendConfig& cfg) {
   }
   if (cfg.features == FeatureType::kMfcc && (cfg.num_mfcc == 0 || cfg.num_mfcc > cfg.mel_bins)) {
     return Status::Error(StatusCode::kInvalidArgument, "num_mfcc %u out of 1..mel_bins (%u)",
-                         cfg.num_mfcc, cfg.mel_bins);
+                         static_cast<unsigned>(cfg.num_mfcc), static_cast<unsigned>(cfg.mel_bins));
   }
   if (!std::isfinite(cfg.quant_scale) || cfg.quant_scale <= 0.0f) {
     return Status::Error(StatusCode::kInvalidArgument, "quant_scale %g must be > 0",
@@ -224,7 +226,8 @@ Status Frontend::init(const FrontendConfig& cfg, void* mem, size_t len, RealFft*
   }
   if (fft != nullptr && fft->size() != cfg.fft_size) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "frontend: external FFT has size %zu, not %u", fft->size(), cfg.fft_size);
+                         "frontend: external FFT has size %zu, not %u", fft->size(),
+                         static_cast<unsigned>(cfg.fft_size));
   }
   fft_ = fft;
   size_t used = 0;

@@ -39,7 +39,8 @@ Status ModelClassifier::init(const nn::TfliteModel& model, const ModelInfo& info
     return Status::Error(StatusCode::kInvalidArgument,
                          "model classifier: input has %zu elements, front end gives %u frames x %u "
                          "= %zu",
-                         elements(in), info.window_frames, fe.feature_dim(), want);
+                         elements(in), static_cast<unsigned>(info.window_frames),
+                         static_cast<unsigned>(fe.feature_dim()), want);
   }
   const double rel =
       std::fabs(static_cast<double>(in.scale) - static_cast<double>(fe.quant_scale)) /
@@ -62,7 +63,7 @@ Status ModelClassifier::init(const nn::TfliteModel& model, const ModelInfo& info
   if (elements(out) != info.num_labels) {
     return Status::Error(StatusCode::kInvalidArgument,
                          "model classifier: output has %zu elements, model info has %u labels",
-                         elements(out), info.num_labels);
+                         elements(out), static_cast<unsigned>(info.num_labels));
   }
   if (out.type != nn::TensorType::kFloat32 && !(out.scale > 0.0f)) {
     return Status::Error(StatusCode::kInvalidArgument,

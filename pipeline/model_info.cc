@@ -34,15 +34,18 @@ bool label_char_ok(char c) {
 }
 
 Status check_label(const char* label, size_t len, uint32_t index) {
-  if (len == 0) return Status::Error(StatusCode::kInvalidArgument, "label %u is empty", index);
+  if (len == 0)
+    return Status::Error(StatusCode::kInvalidArgument, "label %u is empty",
+                         static_cast<unsigned>(index));
   if (len >= kMaxLabelLength) {
-    return Status::Error(StatusCode::kInvalidArgument, "label %u longer than %zu bytes", index,
-                         kMaxLabelLength - 1);
+    return Status::Error(StatusCode::kInvalidArgument, "label %u longer than %zu bytes",
+                         static_cast<unsigned>(index), kMaxLabelLength - 1);
   }
   for (size_t i = 0; i < len; ++i) {
     if (!label_char_ok(label[i])) {
       return Status::Error(StatusCode::kInvalidArgument,
-                           "label %u has a character outside [A-Za-z0-9_.-] and UTF-8", index);
+                           "label %u has a character outside [A-Za-z0-9_.-] and UTF-8",
+                           static_cast<unsigned>(index));
     }
   }
   return Status::Ok();
@@ -461,19 +464,19 @@ Status validate_model_info(const ModelInfo& info) {
   KWS_RETURN_IF_ERROR(validate_frontend_config(info.frontend));
   if (info.window_frames == 0 || info.window_frames > 4096) {
     return Status::Error(StatusCode::kInvalidArgument, "window_frames %u out of 1..4096",
-                         info.window_frames);
+                         static_cast<unsigned>(info.window_frames));
   }
   if (info.stride_frames == 0 || info.stride_frames > 4096) {
     return Status::Error(StatusCode::kInvalidArgument, "stride_frames %u out of 1..4096",
-                         info.stride_frames);
+                         static_cast<unsigned>(info.stride_frames));
   }
   if (info.smoothing_frames == 0 || info.smoothing_frames > 1024) {
     return Status::Error(StatusCode::kInvalidArgument, "smoothing_frames %u out of 1..1024",
-                         info.smoothing_frames);
+                         static_cast<unsigned>(info.smoothing_frames));
   }
   if (info.num_labels == 0 || info.num_labels > kMaxLabels) {
     return Status::Error(StatusCode::kInvalidArgument, "num_labels %u out of 1..%zu",
-                         info.num_labels, kMaxLabels);
+                         static_cast<unsigned>(info.num_labels), kMaxLabels);
   }
   for (uint32_t i = 0; i < info.num_labels; ++i) {
     size_t n = 0;
@@ -492,11 +495,11 @@ Status validate_model_info(const ModelInfo& info) {
     }
     if (p.min_count == 0 || p.min_count > 10000) {
       return Status::Error(StatusCode::kInvalidArgument, "min_count.%s %u not in 1..10000",
-                           info.labels[i], p.min_count);
+                           info.labels[i], static_cast<unsigned>(p.min_count));
     }
     if (p.refractory_ms > 3600000u) {
       return Status::Error(StatusCode::kInvalidArgument, "refractory_ms.%s %u above one hour",
-                           info.labels[i], p.refractory_ms);
+                           info.labels[i], static_cast<unsigned>(p.refractory_ms));
     }
   }
   return Status::Ok();
@@ -535,26 +538,29 @@ Status format_model_metadata(const ModelInfo& info, char* buf, size_t len, size_
     any = true;
   }
   w.put("\nfeatures=%s\n", f.features == FeatureType::kMfcc ? "mfcc" : "logmel");
-  w.put("sample_rate=%u\nwindow_samples=%u\nhop_samples=%u\nfft_size=%u\n", f.sample_rate,
-        f.window_samples, f.hop_samples, f.fft_size);
+  w.put("sample_rate=%u\nwindow_samples=%u\nhop_samples=%u\nfft_size=%u\n",
+        static_cast<unsigned>(f.sample_rate), static_cast<unsigned>(f.window_samples),
+        static_cast<unsigned>(f.hop_samples), static_cast<unsigned>(f.fft_size));
   w.put("window=%s\nspectrum=%s\n", window_name(f.window),
         f.spectrum == SpectrumType::kMagnitude ? "magnitude" : "power");
   // %.9g round-trips every float exactly.
-  w.put("mel_bins=%u\nfmin=%.9g\nfmax=%.9g\nlog_offset=%.9g\nnum_mfcc=%u\n", f.mel_bins,
-        static_cast<double>(f.fmin_hz), static_cast<double>(f.fmax_hz),
-        static_cast<double>(f.log_offset), f.num_mfcc);
+  w.put("mel_bins=%u\nfmin=%.9g\nfmax=%.9g\nlog_offset=%.9g\nnum_mfcc=%u\n",
+        static_cast<unsigned>(f.mel_bins), static_cast<double>(f.fmin_hz),
+        static_cast<double>(f.fmax_hz), static_cast<double>(f.log_offset),
+        static_cast<unsigned>(f.num_mfcc));
   w.put("quant_scale=%.9g\nquant_zero_point=%d\nquant_rounding=%s\n",
         static_cast<double>(f.quant_scale), static_cast<int>(f.quant_zero_point),
         f.quant_rounding == QuantRounding::kTruncate ? "truncate" : "half_away");
-  w.put("window_frames=%u\nstride_frames=%u\nsmoothing_frames=%u\n", info.window_frames,
-        info.stride_frames, info.smoothing_frames);
+  w.put("window_frames=%u\nstride_frames=%u\nsmoothing_frames=%u\n",
+        static_cast<unsigned>(info.window_frames), static_cast<unsigned>(info.stride_frames),
+        static_cast<unsigned>(info.smoothing_frames));
   // Trigger settings are written per keyword; non-keyword labels have none.
   for (uint32_t i = 0; i < info.num_labels; ++i) {
     const KeywordParams& p = info.keywords[i];
     if (!p.is_keyword) continue;
     w.put("threshold.%s=%.9g\nmin_count.%s=%u\nrefractory_ms.%s=%u\n", info.labels[i],
-          static_cast<double>(p.threshold), info.labels[i], p.min_count, info.labels[i],
-          p.refractory_ms);
+          static_cast<double>(p.threshold), info.labels[i], static_cast<unsigned>(p.min_count),
+          info.labels[i], static_cast<unsigned>(p.refractory_ms));
   }
   if (w.overflow) {
     if (len > 0) buf[0] = '\0';

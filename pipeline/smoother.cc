@@ -9,11 +9,12 @@ namespace kws {
 Status PosteriorSmoother::check(const SmootherConfig& cfg) {
   if (cfg.num_labels == 0 || cfg.num_labels > 1024) {
     return Status::Error(StatusCode::kInvalidArgument, "smoother: num_labels %u out of 1..1024",
-                         cfg.num_labels);
+                         static_cast<unsigned>(cfg.num_labels));
   }
   if (cfg.smoothing_frames == 0 || cfg.smoothing_frames > 1024) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "smoother: smoothing_frames %u out of 1..1024", cfg.smoothing_frames);
+                         "smoother: smoothing_frames %u out of 1..1024",
+                         static_cast<unsigned>(cfg.smoothing_frames));
   }
   return Status::Ok();
 }

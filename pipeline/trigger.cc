@@ -9,16 +9,17 @@ namespace kws {
 Status Trigger::check_params(uint32_t label, const KeywordParams& p) {
   if (!std::isfinite(p.threshold) || p.threshold < 0.0f || p.threshold > 1.0f) {
     return Status::Error(StatusCode::kInvalidArgument, "trigger: label %u threshold %g not in 0..1",
-                         label, static_cast<double>(p.threshold));
+                         static_cast<unsigned>(label), static_cast<double>(p.threshold));
   }
   if (p.min_count == 0 || p.min_count > 10000) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "trigger: label %u min_count %u not in 1..10000", label, p.min_count);
+                         "trigger: label %u min_count %u not in 1..10000",
+                         static_cast<unsigned>(label), static_cast<unsigned>(p.min_count));
   }
   if (p.refractory_ms > 3600000u) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "trigger: label %u refractory_ms %u above one hour", label,
-                         p.refractory_ms);
+                         "trigger: label %u refractory_ms %u above one hour",
+                         static_cast<unsigned>(label), static_cast<unsigned>(p.refractory_ms));
   }
   return Status::Ok();
 }
@@ -26,7 +27,7 @@ Status Trigger::check_params(uint32_t label, const KeywordParams& p) {
 Status Trigger::needed_bytes(const TriggerConfig& cfg, size_t* bytes) {
   if (cfg.num_labels == 0 || cfg.num_labels > 1024) {
     return Status::Error(StatusCode::kInvalidArgument, "trigger: num_labels %u out of 1..1024",
-                         cfg.num_labels);
+                         static_cast<unsigned>(cfg.num_labels));
   }
   if (bytes == nullptr)
     return Status::Error(StatusCode::kInvalidArgument, "trigger: bytes is null");
@@ -91,8 +92,9 @@ void Trigger::update(uint64_t sample_index, const float* raw, const float* smoot
 
 Status Trigger::set_params(uint32_t label, const KeywordParams& params) {
   if (label >= num_labels_) {
-    return Status::Error(StatusCode::kInvalidArgument, "trigger: label %u out of 0..%u", label,
-                         num_labels_ == 0 ? 0 : num_labels_ - 1);
+    return Status::Error(StatusCode::kInvalidArgument, "trigger: label %u out of 0..%u",
+                         static_cast<unsigned>(label),
+                         static_cast<unsigned>(num_labels_ == 0 ? 0 : num_labels_ - 1));
   }
   KWS_RETURN_IF_ERROR(check_params(label, params));
   LabelState& s = state_[label];
