@@ -33,7 +33,9 @@ Status fully_connected_s8(const Scratch& scratch, const FullyConnectedParams& pa
 // The ISA path taken on this CPU: "avx2", "neon" or "scalar".
 const char* isa();
 
-// Tests force the scalar arm to check it against the SIMD arms; not for production use.
-void force_scalar_for_testing(bool force);
+// Tests pin one arm ("scalar", "sse4.1", "avx2", "neon") to check every arm against the
+// reference; false if this CPU lacks it. nullptr restores the CPU's choice. Not for
+// production use.
+bool force_isa_for_testing(const char* isa);
 
 }  // namespace kws::nn::opt

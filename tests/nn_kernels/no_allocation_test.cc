@@ -100,8 +100,8 @@ TEST(NoAllocation, EveryKernelRunsWithoutTheHeap) {
   const PerChannelQuant q{mult.data(), shift.data()};
   const int32_t n = static_cast<int32_t>(in.size());
 
-  for (bool scalar : {false, true}) {
-    opt::force_scalar_for_testing(scalar);
+  for (const char* isa : {"", "scalar", "sse4.1", "avx2", "neon"}) {
+    if (*isa != '\0' && !opt::force_isa_for_testing(isa)) continue;
     const long before = g_allocations.load();
     bool ok = true;
     ok &= conv_s8(s1.scratch(), cp, q, id, in.data(), fd, f.data(), nullptr, od, out.data()).ok();
@@ -132,9 +132,9 @@ TEST(NoAllocation, EveryKernelRunsWithoutTheHeap) {
     ok &= mean_s8(mnp, shape, 0b0110, in.data(), out.data()).ok();
     const long after = g_allocations.load();
     EXPECT_TRUE(ok);
-    EXPECT_EQ(after, before) << (scalar ? "scalar arms" : "SIMD arms");
+    EXPECT_EQ(after, before) << "arm: " << (*isa ? isa : "CPU choice");
+    opt::force_isa_for_testing(nullptr);
   }
-  opt::force_scalar_for_testing(false);
 }
 
 }  // namespace

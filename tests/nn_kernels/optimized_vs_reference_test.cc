@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "nn/kernels/kernels.h"
@@ -60,10 +61,15 @@ void random_activation(std::mt19937& rng, int32_t* lo, int32_t* hi) {
 
 bool perf_mode() { return std::getenv("KWS_KERNEL_PERF") != nullptr; }
 
-class OptimizedVsReference : public ::testing::TestWithParam<bool> {
+// Parameter: the ISA arm to pin, or "" for the CPU's own choice.
+class OptimizedVsReference : public ::testing::TestWithParam<const char*> {
  protected:
-  void SetUp() override { opt::force_scalar_for_testing(GetParam()); }
-  void TearDown() override { opt::force_scalar_for_testing(false); }
+  void SetUp() override {
+    if (*GetParam() != '\0' && !opt::force_isa_for_testing(GetParam())) {
+      GTEST_SKIP() << GetParam() << " not available on this CPU";
+    }
+  }
+  void TearDown() override { opt::force_isa_for_testing(nullptr); }
 };
 
 TEST_P(OptimizedVsReference, Conv) {
@@ -192,9 +198,13 @@ TEST_P(OptimizedVsReference, FullyConnected) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Arms, OptimizedVsReference, ::testing::Bool(), [](const auto& p_info) {
-  return p_info.param ? "ForcedScalar" : "CpuSimd";
-});
+INSTANTIATE_TEST_SUITE_P(Arms, OptimizedVsReference,
+                         ::testing::Values("", "scalar", "sse4.1", "avx2", "neon"),
+                         [](const auto& p_info) {
+                           const std::string isa = p_info.param;
+                           if (isa.empty()) return std::string("CpuChoice");
+                           return isa == "sse4.1" ? std::string("Sse41") : isa;
+                         });
 
 // Perf mode: DS-CNN-sized layers (MLPerf Tiny KWS), reference vs optimized.
 TEST(KernelPerf, DsCnnLayers) {

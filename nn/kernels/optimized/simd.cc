@@ -1,6 +1,7 @@
 #include "nn/kernels/optimized/simd.h"
 
 #include <atomic>
+#include <cstring>
 
 #include "nn/kernels/optimized.h"
 
@@ -213,36 +214,67 @@ void mac_neon(int32_t* acc, const int8_t* x, const int8_t* w, int32_t offset, in
 
 #endif  // KWS_NN_NEON
 
+// Constant-initialized tables: no static-local guards, so the MCU build needs no
+// __cxa_guard runtime.
 constexpr Simd kScalar{dot1_scalar, dot4_scalar, mac_scalar, "scalar"};
+#if KWS_NN_X86
+constexpr Simd kAvx2{dot1_avx2, dot4_avx2, mac_avx2, "avx2"};
+constexpr Simd kSse41{dot1_sse41, dot4_sse41, mac_sse41, "sse4.1"};
+#elif KWS_NN_NEON
+constexpr Simd kNeon{dot1_neon, dot4_neon, mac_neon, "neon"};
+#endif
 
-std::atomic<bool> g_force_scalar{false};
+std::atomic<const Simd*> g_forced{nullptr};
+std::atomic<const Simd*> g_detected{nullptr};
 
-Simd detect() {
+const Simd* detect() {
 #if KWS_NN_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2")) return Simd{dot1_avx2, dot4_avx2, mac_avx2, "avx2"};
-  if (__builtin_cpu_supports("sse4.1")) {
-    return Simd{dot1_sse41, dot4_sse41, mac_sse41, "sse4.1"};
-  }
+  if (__builtin_cpu_supports("avx2")) return &kAvx2;
+  if (__builtin_cpu_supports("sse4.1")) return &kSse41;
 #elif KWS_NN_NEON
-  return Simd{dot1_neon, dot4_neon, mac_neon, "neon"};
+  return &kNeon;
 #endif
-  return kScalar;
+  return &kScalar;
 }
 
 }  // namespace
 
 const Simd& simd() {
-  static const Simd detected = detect();
-  return g_force_scalar.load(std::memory_order_relaxed) ? kScalar : detected;
+  if (const Simd* forced = g_forced.load(std::memory_order_acquire)) return *forced;
+  const Simd* selected = g_detected.load(std::memory_order_acquire);
+  if (selected == nullptr) {  // racing first calls all store the same answer
+    selected = detect();
+    g_detected.store(selected, std::memory_order_release);
+  }
+  return *selected;
 }
 
 }  // namespace arch
 
 const char* isa() { return arch::simd().isa; }
 
-void force_scalar_for_testing(bool force) {
-  arch::g_force_scalar.store(force, std::memory_order_relaxed);
+bool force_isa_for_testing(const char* name) {
+  if (name == nullptr) {
+    arch::g_forced.store(nullptr, std::memory_order_release);
+    return true;
+  }
+  const arch::Simd* candidates[] = {
+    &arch::kScalar,
+#if KWS_NN_X86
+    __builtin_cpu_supports("avx2") ? &arch::kAvx2 : nullptr,
+    __builtin_cpu_supports("sse4.1") ? &arch::kSse41 : nullptr,
+#elif KWS_NN_NEON
+    &arch::kNeon,
+#endif
+  };
+  for (const arch::Simd* c : candidates) {
+    if (c != nullptr && std::strcmp(c->isa, name) == 0) {
+      arch::g_forced.store(c, std::memory_order_release);
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace kws::nn::opt
