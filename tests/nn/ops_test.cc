@@ -4,7 +4,10 @@
 // mapped onto the kernels as TFLite defines them.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "nn/interpreter.h"
@@ -31,6 +34,13 @@ TensorSpec i32_const(std::vector<int32_t> shape, const std::vector<int32_t>& val
 // returns output 0's bytes; fails the test on any error.
 std::vector<uint8_t> run(const ModelSpec& spec, const std::vector<std::vector<uint8_t>>& inputs) {
   const std::vector<uint8_t> bytes = testing::build_model(spec);
+  // Each model is also a fuzz seed (tools/fuzz.sh sets KWS_FUZZ_SEED_DIR).
+  if (const char* dir = std::getenv("KWS_FUZZ_SEED_DIR"); dir != nullptr && *dir != '\0') {
+    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::ofstream(std::string(dir) + "/op_" + name + ".tflite", std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
+  }
   TfliteModel model;
   Status s = model.parse(bytes.data(), bytes.size());
   EXPECT_TRUE(s.ok()) << s.message();
