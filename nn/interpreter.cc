@@ -164,6 +164,7 @@ Status Interpreter::build(const TfliteModel& model, uint8_t* base, size_t len, s
         }
         void* persistent = mem.persistent_bytes > 0 ? base + poff : nullptr;
         OpMemory again;
+        ctx.building = true;
         s = kernel->prepare(ctx, persistent, &again);
         nodes[o] = OpNode{kernel, o, d.inputs, d.outputs, persistent, nullptr, mem.scratch_bytes};
       }
@@ -322,6 +323,13 @@ Status Interpreter::invoke_ops(uint32_t count) {
     }
   }
   return Status::Ok();
+}
+
+void Interpreter::reset_state() {
+  if (!initialized_) return;
+  for (uint32_t o = 0; o < num_ops_; ++o) {
+    if (ops_[o].kernel->reset != nullptr) ops_[o].kernel->reset(ops_[o]);
+  }
 }
 
 TensorView Interpreter::view(int32_t tensor_index) const {

@@ -43,6 +43,9 @@ class Interpreter {
 
   Status init(const TfliteModel& model, void* arena, size_t len);
   Status invoke();
+  // Returns streaming state (resource variables) to its initial values: the
+  // next invoke() starts as the first one did.
+  void reset_state();
   // Runs only the first `count` ops (debugging, layer-by-layer comparisons):
   // afterwards the outputs of op count-1 are valid through tensor().
   Status invoke_ops(uint32_t count);

@@ -465,6 +465,17 @@ bool TfliteModel::metadata(const char* name, const uint8_t** data, size_t* size)
   return false;
 }
 
+Status TfliteModel::option_string(const OperatorDesc& op, int id, const char** out) const {
+  *out = "";
+  if (!op.has_options) return Status::Ok();
+  const char* str = nullptr;
+  uint32_t len = 0;
+  bool present = false;
+  KWS_RETURN_IF_ERROR(reader_.string_field(op.options, id, &str, &len, &present));
+  if (present) *out = str;
+  return Status::Ok();
+}
+
 Status TfliteModel::option_list(const OperatorDesc& op, int id, I32List* out, bool* present) const {
   *present = false;
   if (!op.has_options) return Status::Ok();

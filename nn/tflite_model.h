@@ -117,6 +117,8 @@ class TfliteModel {
     }
     return reader_.scalar(op.options, id, def, out);
   }
+  // Reads a string field of an operator's builtin options ("" when absent).
+  Status option_string(const OperatorDesc& op, int id, const char** out) const;
   // Reads an int32 vector field of an operator's builtin options.
   Status option_list(const OperatorDesc& op, int id, I32List* out, bool* present) const;
 

@@ -53,6 +53,8 @@ constexpr int32_t kCustom = 32;
 constexpr int32_t kPad = 34;
 constexpr int32_t kMean = 40;
 constexpr int32_t kStridedSlice = 45;
+constexpr int32_t kSplit = 49;
+constexpr int32_t kSplitV = 102;
 constexpr int32_t kQuantize = 114;
 constexpr int32_t kCallOnce = 129;
 constexpr int32_t kVarHandle = 142;
@@ -153,6 +155,15 @@ constexpr int kNewShape = 0;
 }
 namespace reducer {
 constexpr int kKeepDims = 0;
+}
+namespace split {
+constexpr int kNumSplits = 0;  // SplitOptions and SplitVOptions
+}
+namespace var_handle {
+constexpr int kContainer = 0, kSharedName = 1;
+}
+namespace call_once {
+constexpr int kInitSubgraphIndex = 0;
 }
 namespace strided_slice {
 constexpr int kBeginMask = 0, kEndMask = 1, kEllipsisMask = 2, kNewAxisMask = 3,

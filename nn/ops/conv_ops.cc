@@ -268,8 +268,9 @@ Status eval_fc(const OpNode& node, RuntimeTensor* t) {
 
 }  // namespace
 
-const OpKernel kConv2dKernel = {"CONV_2D", prepare_conv, eval_conv};
-const OpKernel kDepthwiseConv2dKernel = {"DEPTHWISE_CONV_2D", prepare_depthwise, eval_depthwise};
-const OpKernel kFullyConnectedKernel = {"FULLY_CONNECTED", prepare_fc, eval_fc};
+const OpKernel kConv2dKernel = {"CONV_2D", prepare_conv, eval_conv, nullptr};
+const OpKernel kDepthwiseConv2dKernel = {"DEPTHWISE_CONV_2D", prepare_depthwise, eval_depthwise,
+                                         nullptr};
+const OpKernel kFullyConnectedKernel = {"FULLY_CONNECTED", prepare_fc, eval_fc, nullptr};
 
 }  // namespace kws::nn::ops

@@ -178,9 +178,9 @@ Status eval_quant(const OpNode& node, RuntimeTensor* t) {
 
 }  // namespace
 
-const OpKernel kAddKernel = {"ADD", prepare_add_op, eval_add};
-const OpKernel kMulKernel = {"MUL", prepare_mul_op, eval_mul};
-const OpKernel kQuantizeKernel = {"QUANTIZE", prepare_quantize_op, eval_quant};
-const OpKernel kDequantizeKernel = {"DEQUANTIZE", prepare_dequantize_op, eval_quant};
+const OpKernel kAddKernel = {"ADD", prepare_add_op, eval_add, nullptr};
+const OpKernel kMulKernel = {"MUL", prepare_mul_op, eval_mul, nullptr};
+const OpKernel kQuantizeKernel = {"QUANTIZE", prepare_quantize_op, eval_quant, nullptr};
+const OpKernel kDequantizeKernel = {"DEQUANTIZE", prepare_dequantize_op, eval_quant, nullptr};
 
 }  // namespace kws::nn::ops

@@ -263,12 +263,121 @@ Status eval_mean(const OpNode& node, RuntimeTensor* t) {
   return mean_s8(d.params, d.input, d.axis_mask, s8(node.in(t, 0)), s8(node.out(t, 0)));
 }
 
+constexpr uint32_t kMaxSplitOutputs = 15;
+
+struct SplitData {
+  int32_t num_outputs = 0;
+  int32_t axis_sizes[kMaxSplitOutputs] = {};
+  int32_t outer = 1;
+  int32_t inner = 1;
+};
+
+// SPLIT: inputs (axis, input), equal parts. SPLIT_V: inputs (input,
+// size_splits, axis), one size may be -1 (the rest).
+Status prepare_split_common(const PrepareContext& ctx, bool variable_sizes, void* persistent,
+                            OpMemory* mem) {
+  RuntimeTensor* in = ctx.input(variable_sizes ? 0 : 1);
+  RuntimeTensor* axis_t = ctx.input(variable_sizes ? 2 : 0);
+  KWS_RETURN_IF_ERROR(expect(in, TensorType::kInt8, "input"));
+  KWS_RETURN_IF_ERROR(constant_i32(axis_t, "axis"));
+  if (elements(*axis_t) != 1)
+    return Status::Error(StatusCode::kMalformedModel, "axis not a scalar");
+  int32_t axis = read_i32(*axis_t, 0);
+  if (axis < 0) axis += in->num_dims;
+  if (axis < 0 || axis >= in->num_dims) {
+    return Status::Error(StatusCode::kMalformedModel, "axis %d out of range",
+                         static_cast<int>(axis));
+  }
+  const uint32_t n = ctx.num_outputs();
+  if (n == 0 || n > kMaxSplitOutputs) {
+    return Status::Error(StatusCode::kUnsupported, "%u outputs (1..%u supported)",
+                         static_cast<unsigned>(n), static_cast<unsigned>(kMaxSplitOutputs));
+  }
+  SplitData d;
+  d.num_outputs = static_cast<int32_t>(n);
+  for (int i = 0; i < axis; ++i) d.outer *= in->dims[i];
+  for (int i = axis + 1; i < in->num_dims; ++i) d.inner *= in->dims[i];
+  int32_t total = 0;
+  for (uint32_t k = 0; k < n; ++k) {
+    RuntimeTensor* out = ctx.output(k);
+    KWS_RETURN_IF_ERROR(expect(out, TensorType::kInt8, "output"));
+    if (out->num_dims != in->num_dims) {
+      return Status::Error(StatusCode::kMalformedModel, "output %u has rank %d, input %d",
+                           static_cast<unsigned>(k), out->num_dims, in->num_dims);
+    }
+    for (int i = 0; i < in->num_dims; ++i) {
+      if (i != axis && out->dims[i] != in->dims[i]) {
+        return Status::Error(StatusCode::kMalformedModel, "output %u dim %d is %d, input %d",
+                             static_cast<unsigned>(k), i, static_cast<int>(out->dims[i]),
+                             static_cast<int>(in->dims[i]));
+      }
+    }
+    if (out->scale != in->scale || out->zero_point != in->zero_point) {
+      return Status::Error(StatusCode::kUnsupported, "output %u quantization differs",
+                           static_cast<unsigned>(k));
+    }
+    d.axis_sizes[k] = out->dims[axis];
+    total += out->dims[axis];
+  }
+  if (total != in->dims[axis]) {
+    return Status::Error(StatusCode::kMalformedModel, "outputs sum to %d along axis %d, input %d",
+                         static_cast<int>(total), static_cast<int>(axis),
+                         static_cast<int>(in->dims[axis]));
+  }
+  if (variable_sizes) {
+    // size_splits must agree with the output shapes (-1 = whatever remains).
+    RuntimeTensor* sizes = ctx.input(1);
+    KWS_RETURN_IF_ERROR(constant_i32(sizes, "size_splits"));
+    if (elements(*sizes) != n) {
+      return Status::Error(StatusCode::kMalformedModel, "%zu split sizes for %u outputs",
+                           elements(*sizes), static_cast<unsigned>(n));
+    }
+    for (uint32_t k = 0; k < n; ++k) {
+      const int32_t v = read_i32(*sizes, k);
+      if (v != -1 && v != d.axis_sizes[k]) {
+        return Status::Error(StatusCode::kMalformedModel, "split size %u is %d, output has %d",
+                             static_cast<unsigned>(k), static_cast<int>(v),
+                             static_cast<int>(d.axis_sizes[k]));
+      }
+    }
+  } else {
+    for (uint32_t k = 1; k < n; ++k) {
+      if (d.axis_sizes[k] != d.axis_sizes[0]) {
+        return Status::Error(StatusCode::kMalformedModel, "SPLIT outputs differ in size");
+      }
+    }
+  }
+  mem->persistent_bytes = sizeof(SplitData);
+  if (persistent != nullptr) *static_cast<SplitData*>(persistent) = d;
+  return Status::Ok();
+}
+
+Status prepare_split(const PrepareContext& ctx, void* persistent, OpMemory* mem) {
+  return prepare_split_common(ctx, false, persistent, mem);
+}
+Status prepare_split_v(const PrepareContext& ctx, void* persistent, OpMemory* mem) {
+  return prepare_split_common(ctx, true, persistent, mem);
+}
+
+Status eval_split_common(const OpNode& node, RuntimeTensor* t, uint32_t input_index) {
+  const SplitData& d = *static_cast<const SplitData*>(node.persistent);
+  int8_t* outputs[kMaxSplitOutputs];
+  for (int32_t k = 0; k < d.num_outputs; ++k)
+    outputs[k] = s8(node.out(t, static_cast<uint32_t>(k)));
+  return split_s8(s8(node.in(t, input_index)), d.outer, d.inner, d.num_outputs, outputs,
+                  d.axis_sizes);
+}
+Status eval_split(const OpNode& node, RuntimeTensor* t) { return eval_split_common(node, t, 1); }
+Status eval_split_v(const OpNode& node, RuntimeTensor* t) { return eval_split_common(node, t, 0); }
+
 }  // namespace
 
-const OpKernel kReshapeKernel = {"RESHAPE", prepare_reshape, eval_reshape};
-const OpKernel kConcatenationKernel = {"CONCATENATION", prepare_concat, eval_concat};
-const OpKernel kStridedSliceKernel = {"STRIDED_SLICE", prepare_slice, eval_slice};
-const OpKernel kPadKernel = {"PAD", prepare_pad, eval_pad};
-const OpKernel kMeanKernel = {"MEAN", prepare_mean_op, eval_mean};
+const OpKernel kReshapeKernel = {"RESHAPE", prepare_reshape, eval_reshape, nullptr};
+const OpKernel kConcatenationKernel = {"CONCATENATION", prepare_concat, eval_concat, nullptr};
+const OpKernel kStridedSliceKernel = {"STRIDED_SLICE", prepare_slice, eval_slice, nullptr};
+const OpKernel kPadKernel = {"PAD", prepare_pad, eval_pad, nullptr};
+const OpKernel kMeanKernel = {"MEAN", prepare_mean_op, eval_mean, nullptr};
+const OpKernel kSplitKernel = {"SPLIT", prepare_split, eval_split, nullptr};
+const OpKernel kSplitVKernel = {"SPLIT_V", prepare_split_v, eval_split_v, nullptr};
 
 }  // namespace kws::nn::ops

@@ -39,6 +39,9 @@ struct PrepareContext {
   RuntimeTensor* tensors = nullptr;
   uint32_t num_tensors = 0;
   const OperatorDesc* source = nullptr;  // the model's op (model tensor indices)
+  // True only for init's final call (persistent memory given, `tensors` is the
+  // interpreter's full table, earlier ops fully prepared).
+  bool building = false;
 
   // Input/output `i`, or nullptr when absent (-1) or past the list.
   RuntimeTensor* input(uint32_t i) const;
@@ -55,6 +58,8 @@ struct OpKernel {
   const char* name;
   Status (*prepare)(const PrepareContext& ctx, void* persistent, OpMemory* mem);
   Status (*eval)(const OpNode& node, RuntimeTensor* tensors);
+  // Optional: returns the op's state to what init() left (streaming state).
+  void (*reset)(const OpNode& node);
 };
 
 struct OpNode {

@@ -21,5 +21,11 @@ extern const OpKernel kConcatenationKernel;
 extern const OpKernel kStridedSliceKernel;
 extern const OpKernel kPadKernel;
 extern const OpKernel kMeanKernel;
+extern const OpKernel kSplitKernel;
+extern const OpKernel kSplitVKernel;
+extern const OpKernel kCallOnceKernel;
+extern const OpKernel kVarHandleKernel;
+extern const OpKernel kReadVariableKernel;
+extern const OpKernel kAssignVariableKernel;
 
 }  // namespace kws::nn::ops

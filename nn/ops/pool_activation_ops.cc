@@ -143,9 +143,9 @@ Status eval_logistic(const OpNode& node, RuntimeTensor* t) {
 
 }  // namespace
 
-const OpKernel kAveragePool2dKernel = {"AVERAGE_POOL_2D", prepare_pool, eval_avg_pool};
-const OpKernel kMaxPool2dKernel = {"MAX_POOL_2D", prepare_pool, eval_max_pool};
-const OpKernel kSoftmaxKernel = {"SOFTMAX", prepare_softmax_op, eval_softmax};
-const OpKernel kLogisticKernel = {"LOGISTIC", prepare_logistic_op, eval_logistic};
+const OpKernel kAveragePool2dKernel = {"AVERAGE_POOL_2D", prepare_pool, eval_avg_pool, nullptr};
+const OpKernel kMaxPool2dKernel = {"MAX_POOL_2D", prepare_pool, eval_max_pool, nullptr};
+const OpKernel kSoftmaxKernel = {"SOFTMAX", prepare_softmax_op, eval_softmax, nullptr};
+const OpKernel kLogisticKernel = {"LOGISTIC", prepare_logistic_op, eval_logistic, nullptr};
 
 }  // namespace kws::nn::ops

@@ -38,6 +38,18 @@ const OpKernel* lookup_op(int32_t builtin) {
       return &ops::kPadKernel;
     case op::kMean:
       return &ops::kMeanKernel;
+    case op::kSplit:
+      return &ops::kSplitKernel;
+    case op::kSplitV:
+      return &ops::kSplitVKernel;
+    case op::kCallOnce:
+      return &ops::kCallOnceKernel;
+    case op::kVarHandle:
+      return &ops::kVarHandleKernel;
+    case op::kReadVariable:
+      return &ops::kReadVariableKernel;
+    case op::kAssignVariable:
+      return &ops::kAssignVariableKernel;
     default:
       return nullptr;
   }
