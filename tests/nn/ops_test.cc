@@ -188,6 +188,23 @@ TEST(Ops, MaxPoolValid) {
             (std::vector<int8_t>{5}));
 }
 
+TEST(Ops, SplitVWithInferredSize) {
+  ModelSpec m;
+  m.tensors = {s8({1, 5}, 1.0f, 0), i32_const({2}, {2, -1}), i32_const({}, {1}),
+               s8({1, 2}, 1.0f, 0), s8({1, 3}, 1.0f, 0)};
+  OpSpec split;
+  split.builtin = op::kSplitV;
+  split.inputs = {0, 1, 2};
+  split.outputs = {3, 4};
+  m.ops = {split};
+  m.inputs = {0};
+  const std::vector<uint8_t> x = bytes_of(std::vector<int8_t>{1, 2, 3, 4, 5});
+  m.outputs = {3, 4};
+  EXPECT_EQ(as<int8_t>(run(m, {x})), (std::vector<int8_t>{1, 2}));
+  m.outputs = {4, 3};
+  EXPECT_EQ(as<int8_t>(run(m, {x})), (std::vector<int8_t>{3, 4, 5}));
+}
+
 TEST(Ops, ShapeMismatchIsALoadError) {
   namespace fp = field::pool2d;
   ModelSpec m = one_op(op::kMaxPool2d, {s8({1, 2, 2, 1}, 1.0f, 0), s8({1, 2, 1, 1}, 1.0f, 0)}, {0},
