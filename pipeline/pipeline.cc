@@ -125,6 +125,7 @@ void Pipeline::reset() {
   trigger_.reset();
   samples_ = 0;
   steps_ = 0;
+  if (hook_ != nullptr) hook_->on_reset();
   if (raw_ != nullptr) {
     for (uint32_t i = 0; i < info_->num_labels; ++i) raw_[i] = smoothed_[i] = 0.0f;
   }
@@ -148,6 +149,10 @@ Status Pipeline::push(const int16_t* samples, size_t n, EventSink* sink) {
     if (!framer_.frame_ready()) continue;
     frontend_.compute(framer_.frame(), frame_features_);
     framer_.pop_frame();
+    if (hook_ != nullptr) {
+      KWS_RETURN_IF_ERROR(
+          hook_->on_frame(frame_features_, info_->frontend.feature_dim(), samples_, sink));
+    }
     if (window_.push(frame_features_)) KWS_RETURN_IF_ERROR(run_step(sink));
   }
   return Status::Ok();
@@ -171,6 +176,7 @@ Status Pipeline::run_step(EventSink* sink) {
     e.time_s = static_cast<double>(samples_) / static_cast<double>(info_->frontend.sample_rate);
     e.stage = 1;
     e.step = step;
+    e.decision_sample_index = samples_;
     bool accept = true;
     if (hook_ != nullptr) {
       KWS_RETURN_IF_ERROR(hook_->on_candidate(&e, window_.window(), window_.size(), &accept));

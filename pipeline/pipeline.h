@@ -33,6 +33,10 @@ struct Event {
   double time_s = 0.0;            // sample_index / sample_rate
   uint32_t stage = 1;             // 1 = stage-1 trigger; a cascade hook may raise it
   uint64_t step = 0;              // classifier step index since init/reset (0-based)
+  float stage2_score = -1.0f;     // stage 2's score for this keyword when it ran, else -1
+  // When the event was decided and emitted: equals sample_index unless a
+  // cascade deferred its decision to see audio after the trigger.
+  uint64_t decision_sample_index = 0;
 };
 
 class EventSink {
@@ -55,9 +59,20 @@ class EventSink {
 // Per-candidate hook for a cascade (stage 2). Called for each stage-1
 // detection with the feature window that produced it; it may confirm (and set
 // event->stage = 2), reject (the event is dropped), or leave it as is.
+// A hook that needs audio after the trigger sets *accept = false, keeps the
+// event and emits it later from on_frame() through the sink it is given.
 class CascadeHook {
  public:
   virtual Status on_candidate(Event* event, const int8_t* features, size_t n, bool* accept) = 0;
+  // Every feature frame (dim values), before the classifier step that frame
+  // may complete; sample_index is the stream position at the frame's end.
+  // sink may be null (events dropped).
+  virtual Status on_frame(const int8_t* frame, size_t dim, uint64_t sample_index, EventSink* sink) {
+    (void)frame, (void)dim, (void)sample_index, (void)sink;
+    return Status::Ok();
+  }
+  // Pipeline::reset(): forget history and pending candidates.
+  virtual void on_reset() {}
 
  protected:
   CascadeHook() = default;
@@ -85,7 +100,8 @@ class Pipeline {
   // after the failing step are not consumed (the call can be repeated after reset()).
   Status push(const int16_t* samples, size_t n, EventSink* sink);
 
-  // Back to the state right after init (time, windows, smoother, trigger).
+  // Back to the state right after init (time, windows, smoother, trigger,
+  // and the cascade hook's on_reset()).
   void reset();
 
   // Live change of one label's trigger parameters, keeping audio state.
