@@ -20,8 +20,7 @@ void tensor_lifetime(const TfliteModel& model, int32_t tensor, int32_t* first, i
     if (ins[i] == tensor) *first = 0;
   }
   for (uint32_t o = 0; o < num_ops; ++o) {
-    const OperatorDesc d = model.op(0, o);
-    const I32List lists[2] = {d.inputs, d.outputs};
+    const I32List lists[2] = {model.op_inputs(0, o), model.op_outputs(0, o)};
     for (const I32List& l : lists) {
       for (uint32_t i = 0; i < l.size(); ++i) {
         if (l[i] != tensor) continue;

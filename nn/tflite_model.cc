@@ -441,6 +441,38 @@ OperatorDesc TfliteModel::op(uint32_t sg, uint32_t index) const {
   return desc;
 }
 
+int32_t TfliteModel::op_builtin(uint32_t sg, uint32_t index) const {
+  // All validated by parse(): the reads below cannot fail.
+  fb::Table t;
+  fb::Table code;
+  uint32_t opcode = 0;
+  int8_t deprecated = 0;
+  int32_t builtin = 0;
+  (void)reader_.table_element(subgraph_vector(sg, f::subgraph::kOperators, 4), index, &t);
+  (void)reader_.scalar<uint32_t>(t, f::operator_::kOpcodeIndex, 0, &opcode);
+  (void)reader_.table_element(opcodes_, opcode, &code);
+  (void)reader_.scalar<int8_t>(code, f::operator_code::kDeprecatedBuiltinCode, 0, &deprecated);
+  (void)reader_.scalar<int32_t>(code, f::operator_code::kBuiltinCode, 0, &builtin);
+  return builtin > deprecated ? builtin : deprecated;
+}
+
+I32List TfliteModel::op_list(uint32_t sg, uint32_t index, int field_id) const {
+  fb::Table t;
+  fb::Vector v;
+  bool present = false;
+  (void)reader_.table_element(subgraph_vector(sg, f::subgraph::kOperators, 4), index, &t);
+  (void)reader_.vector_field(t, field_id, 4, 1, &v, &present);
+  return present ? I32List(reader_.data() + v.data, v.size) : I32List();
+}
+
+I32List TfliteModel::op_inputs(uint32_t sg, uint32_t index) const {
+  return op_list(sg, index, f::operator_::kInputs);
+}
+
+I32List TfliteModel::op_outputs(uint32_t sg, uint32_t index) const {
+  return op_list(sg, index, f::operator_::kOutputs);
+}
+
 bool TfliteModel::metadata(const char* name, const uint8_t** data, size_t* size) const {
   if (!parsed_) return false;
   for (uint32_t i = 0; i < metadata_.size; ++i) {

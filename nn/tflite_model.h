@@ -103,6 +103,10 @@ class TfliteModel {
   I32List outputs(uint32_t sg) const;
   TensorDesc tensor(uint32_t sg, uint32_t index) const;
   OperatorDesc op(uint32_t sg, uint32_t index) const;
+  // Cheap views of one operator for repeated scans (op() re-derives everything).
+  int32_t op_builtin(uint32_t sg, uint32_t index) const;
+  I32List op_inputs(uint32_t sg, uint32_t index) const;
+  I32List op_outputs(uint32_t sg, uint32_t index) const;
 
   // Finds the metadata entry called `name`; false when there is none.
   bool metadata(const char* name, const uint8_t** data, size_t* size) const;
@@ -135,6 +139,7 @@ class TfliteModel {
   Status buffer_data(uint32_t index, const uint8_t** data, size_t* size) const;
   fb::Table subgraph_table(uint32_t sg) const;
   fb::Vector subgraph_vector(uint32_t sg, int field_id, size_t elem_size) const;
+  I32List op_list(uint32_t sg, uint32_t index, int field_id) const;
 
   fb::Reader reader_;
   fb::Table root_;

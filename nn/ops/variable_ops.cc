@@ -35,9 +35,9 @@ Status var_name(const TfliteModel& m, const OperatorDesc& vh, VarName* out) {
 // The op of subgraph `sg` that outputs `tensor`, or -1.
 int32_t producer(const TfliteModel& m, uint32_t sg, int32_t tensor) {
   for (uint32_t o = 0; o < m.num_operators(sg); ++o) {
-    const OperatorDesc d = m.op(sg, o);
-    for (uint32_t i = 0; i < d.outputs.size(); ++i) {
-      if (d.outputs[i] == tensor) return static_cast<int32_t>(o);
+    const I32List outputs = m.op_outputs(sg, o);
+    for (uint32_t i = 0; i < outputs.size(); ++i) {
+      if (outputs[i] == tensor) return static_cast<int32_t>(o);
     }
   }
   return -1;
@@ -48,7 +48,7 @@ int32_t producer(const TfliteModel& m, uint32_t sg, int32_t tensor) {
 Status resolve(const TfliteModel& m, uint32_t sg, int32_t tensor, uint32_t before, VarName* out) {
   const int32_t p = tensor < 0 ? -1 : producer(m, sg, tensor);
   if (p < 0 || static_cast<uint32_t>(p) >= before ||
-      m.op(sg, static_cast<uint32_t>(p)).builtin != op::kVarHandle) {
+      m.op_builtin(sg, static_cast<uint32_t>(p)) != op::kVarHandle) {
     return Status::Error(StatusCode::kUnsupported,
                          "resource tensor %d is not produced by an earlier VAR_HANDLE",
                          static_cast<int>(tensor));
@@ -59,8 +59,9 @@ Status resolve(const TfliteModel& m, uint32_t sg, int32_t tensor, uint32_t befor
 // First VAR_HANDLE of subgraph 0 named `name`: its output tensor, or -1.
 int32_t canonical_tensor(const TfliteModel& m, const VarName& name) {
   for (uint32_t o = 0; o < m.num_operators(0); ++o) {
+    if (m.op_builtin(0, o) != op::kVarHandle) continue;
     const OperatorDesc d = m.op(0, o);
-    if (d.builtin != op::kVarHandle || d.outputs.size() != 1) continue;
+    if (d.outputs.size() != 1) continue;
     VarName n;
     if (var_name(m, d, &n).ok() && n == name) return d.outputs[0];
   }
@@ -73,17 +74,20 @@ Status var_bytes(const TfliteModel& m, const VarName& name, size_t* bytes) {
   *bytes = 0;
   for (uint32_t sg = 0; sg < m.num_subgraphs(); ++sg) {
     for (uint32_t o = 0; o < m.num_operators(sg); ++o) {
-      const OperatorDesc d = m.op(sg, o);
+      const int32_t builtin = m.op_builtin(sg, o);
+      if (builtin != op::kReadVariable && builtin != op::kAssignVariable) continue;
+      const I32List inputs = m.op_inputs(sg, o);
+      const I32List outputs = m.op_outputs(sg, o);
       int32_t value = -1;
-      if (d.builtin == op::kReadVariable && d.inputs.size() == 1 && d.outputs.size() == 1) {
-        value = d.outputs[0];
-      } else if (d.builtin == op::kAssignVariable && d.inputs.size() == 2) {
-        value = d.inputs[1];
+      if (builtin == op::kReadVariable && inputs.size() == 1 && outputs.size() == 1) {
+        value = outputs[0];
+      } else if (builtin == op::kAssignVariable && inputs.size() == 2) {
+        value = inputs[1];
       } else {
         continue;
       }
       VarName n;
-      if (!resolve(m, sg, d.inputs[0], o, &n).ok() || !(n == name) || value < 0) continue;
+      if (!resolve(m, sg, inputs[0], o, &n).ok() || !(n == name) || value < 0) continue;
       const size_t b = m.tensor(sg, static_cast<uint32_t>(value)).bytes;
       if (*bytes != 0 && b != *bytes) {
         return Status::Error(StatusCode::kMalformedModel,
