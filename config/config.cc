@@ -60,25 +60,38 @@ void read_stage1(const YamlReader& r, const YAML::Node& node, Stage1Section* out
 }
 
 void read_audio(const YamlReader& r, const YAML::Node& node, AudioSection* out) {
-  r.check_map(node, "audio", {"device", "sample_rate", "channels", "ring_ms"});
+  r.check_map(node, "audio", {"device", "sample_rate", "channels", "period_ms", "ring_ms"});
   if (node["device"]) out->device = r.get_string(node["device"], "audio.device");
   if (out->device.empty()) r.fail(node["device"], "audio.device", "must not be empty");
   if (node["sample_rate"]) {
     out->sample_rate = r.get_u32(node["sample_rate"], "audio.sample_rate", 8000, 384000);
   }
   if (node["channels"]) out->channels = r.get_u32(node["channels"], "audio.channels", 1, 8);
+  if (node["period_ms"]) out->period_ms = r.get_u32(node["period_ms"], "audio.period_ms", 1, 500);
   if (node["ring_ms"]) out->ring_ms = r.get_u32(node["ring_ms"], "audio.ring_ms", 100, 60000);
 }
 
 void read_events(const YamlReader& r, const YAML::Node& node, EventsSection* out) {
   r.check_map(node, "events", {"stdout_json", "socket", "hook"});
-  if (node["stdout_json"]) out->stdout_json = r.get_bool(node["stdout_json"], "events.stdout_json");
+  if (const YAML::Node j = node["stdout_json"]) {
+    const std::string v = r.scalar(j, "events.stdout_json", "auto, true or false");
+    if (v == "auto") {
+      out->stdout_json = StdoutJson::kAuto;
+    } else if (v == "true") {
+      out->stdout_json = StdoutJson::kOn;
+    } else if (v == "false") {
+      out->stdout_json = StdoutJson::kOff;
+    } else {
+      r.fail(j, "events.stdout_json", "expected auto, true or false, got '" + v + "'");
+    }
+  }
   if (node["socket"]) out->socket_path = r.get_string(node["socket"], "events.socket");
   if (out->socket_path.size() > 107) {
     r.fail(node["socket"], "events.socket", "unix socket path longer than 107 bytes");
   }
   if (const YAML::Node hook = node["hook"]) {
-    r.check_map(hook, "events.hook", {"argv", "timeout_ms", "max_concurrent", "pre_roll_ms"});
+    r.check_map(hook, "events.hook",
+                {"argv", "timeout_ms", "max_concurrent", "pre_roll_ms", "audio", "audio_dir"});
     HookSection& h = out->hook;
     if (hook["argv"]) {
       h.argv = r.get_string_list(hook["argv"], "events.hook.argv");
@@ -95,6 +108,8 @@ void read_events(const YamlReader& r, const YAML::Node& node, EventsSection* out
     if (hook["pre_roll_ms"]) {
       h.pre_roll_ms = r.get_u32(hook["pre_roll_ms"], "events.hook.pre_roll_ms", 0, 30000);
     }
+    if (hook["audio"]) h.audio = r.get_bool(hook["audio"], "events.hook.audio");
+    if (hook["audio_dir"]) h.audio_dir = r.get_string(hook["audio_dir"], "events.hook.audio_dir");
   }
 }
 

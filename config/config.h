@@ -1,7 +1,7 @@
 // kwsd.yaml: the daemon's configuration, loaded and validated in one go.
 //
-// Every field has a default, so an empty file is a valid configuration (except
-// that the daemon needs model.path). Unknown keys, wrong types and
+// Every field has a default, so an empty file is a valid configuration (an
+// empty model.path means the shipped default model). Unknown keys, wrong types and
 // out-of-range values are errors naming file:line:column and the key path.
 // See config/kwsd.yaml for the commented example.
 #pragma once
@@ -48,6 +48,7 @@ struct AudioSection {
   std::string device = "default";  // ALSA PCM name
   uint32_t sample_rate = 16000;    // rate asked from the device (resampled to the model's)
   uint32_t channels = 1;           // channels asked from the device (downmixed to mono)
+  uint32_t period_ms = 20;         // ALSA period asked from the device (a hint)
   uint32_t ring_ms = 2000;         // capture ring between capture and processing threads
 };
 
@@ -56,10 +57,15 @@ struct HookSection {
   uint32_t timeout_ms = 5000;
   uint32_t max_concurrent = 1;
   uint32_t pre_roll_ms = 1000;  // audio before the detection handed to the hook
+  bool audio = true;            // hand the hook a WAV (pre-roll + keyword): env and stdin
+  std::string audio_dir;        // where those WAVs go; "" = $RUNTIME_DIRECTORY, else /tmp
 };
 
+// JSON lines on stdout: kAuto = when kwsd runs in the foreground (not under systemd).
+enum class StdoutJson : uint8_t { kAuto, kOn, kOff };
+
 struct EventsSection {
-  bool stdout_json = true;
+  StdoutJson stdout_json = StdoutJson::kAuto;
   std::string socket_path;  // empty: no unix socket sink
   HookSection hook;
 };

@@ -5,10 +5,7 @@
 #include <cstring>
 
 #include "daemon/replay/replay_command.h"
-
-#if KWS_HAVE_SERVICE
 #include "daemon/service/service_main.h"
-#endif
 
 namespace {
 
@@ -16,11 +13,8 @@ void usage() {
   std::fprintf(stderr,
                "usage: kwsd replay --model M.tflite [--sidecar S.yaml] [--config C.yaml] "
                "[--chunk N] FILE...\n"
-#if KWS_HAVE_SERVICE
                "       kwsd [--config FILE] [--device NAME] [--model PATH] [--verbose]\n"
-               "       kwsd --list-devices | --check-config [--config FILE]\n"
-#endif
-  );
+               "       kwsd --list-devices | --check-config [--config FILE]\n");
 }
 
 }  // namespace
@@ -33,10 +27,5 @@ int main(int argc, char** argv) {
     usage();
     return 0;
   }
-#if KWS_HAVE_SERVICE
   return kws::daemon::service_main(argc, argv);
-#else
-  usage();
-  return 2;
-#endif
 }

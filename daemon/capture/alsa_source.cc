@@ -1,9 +1,13 @@
 #include "daemon/capture/alsa_source.h"
 
 #include <alsa/asoundlib.h>
+#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -38,6 +42,25 @@ bool pick_format(snd_pcm_t* pcm, snd_pcm_hw_params_t* hw, SampleFormat* out,
     }
   }
   return false;
+}
+
+// alsa-lib prints its own diagnostics to stderr (several lines for a missing
+// device); our messages already say what failed, so its lines go to the debug
+// log instead.
+void alsa_lib_message(const char* file, int line, const char* function, int err, const char* fmt,
+                      ...) {
+  char text[512];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(text, sizeof(text), fmt, args);
+  va_end(args);
+  spdlog::debug("alsa-lib: {}:{} ({}): {}{}{}", file, line, function, text, err ? ": " : "",
+                err ? snd_strerror(err) : "");
+}
+
+void route_alsa_messages() {
+  static std::once_flag once;
+  std::call_once(once, [] { snd_lib_error_set_handler(alsa_lib_message); });
 }
 
 }  // namespace
@@ -98,7 +121,9 @@ SourceError classify_alsa_error(int err) {
   }
 }
 
-AlsaSource::AlsaSource(AlsaSourceConfig config) : config_(std::move(config)) {}
+AlsaSource::AlsaSource(AlsaSourceConfig config) : config_(std::move(config)) {
+  route_alsa_messages();
+}
 
 AlsaSource::~AlsaSource() { close(); }
 

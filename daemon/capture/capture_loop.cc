@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstring>
+#include <string>
 #include <thread>
 
 namespace kws::daemon {
@@ -18,15 +20,25 @@ SourceStatus CaptureLoop::open() {
     return status;
   }
   size_t period = format.period_frames > 0 ? format.period_frames : format.rate / 50u;
-  std::string err = converter_.reset(format, period, config_.output_rate);
-  if (!err.empty()) {
+  Result<std::unique_ptr<audio::Resampler>> resampler =
+      audio::Resampler::create(format.rate, format.channels, config_.output_rate);
+  if (!resampler) {
     source_->close();
     stats_.failed_opens.fetch_add(1, std::memory_order_relaxed);
-    return {SourceError::kOther, 0, "'" + source_->name() + "': " + err};
+    return {SourceError::kOther, 0, "'" + source_->name() + "': " + resampler.error()};
   }
+  resampler_ = std::move(*resampler);
   format.period_frames = period;
   format_ = format;
   buffer_.assign(period * format.frame_bytes(), 0);
+  samples_.assign(period * format.channels, 0.0f);
+  // Run one period through so the resampler's own buffers reach their working
+  // size now, not on the capture path; then forget that silence.
+  converted_.clear();
+  converted_.reserve(period * config_.output_rate / format.rate + 1024);
+  (void)resampler_->process(samples_.data(), period, &converted_);
+  resampler_->reset();
+  converted_.clear();
   open_ = true;
   stats_.device_open.store(true, std::memory_order_relaxed);
   spdlog::info("capture: '{}' open: {} Hz, {} channel(s), {}, {} frames per period -> {} Hz mono",
@@ -87,6 +99,27 @@ void CaptureLoop::handle_fault(SourceError error, int os_error) {
   lose_device(error, os_error, "read failed");
 }
 
+void CaptureLoop::to_float(size_t frames) {
+  const size_t n = frames * format_.channels;
+  switch (format_.format) {
+    case SampleFormat::kS16: {
+      const auto* in = reinterpret_cast<const int16_t*>(buffer_.data());
+      for (size_t i = 0; i < n; ++i) samples_[i] = static_cast<float>(in[i]) * (1.0f / 32768.0f);
+      break;
+    }
+    case SampleFormat::kS32: {
+      const auto* in = reinterpret_cast<const int32_t*>(buffer_.data());
+      for (size_t i = 0; i < n; ++i) {
+        samples_[i] = static_cast<float>(in[i]) * (1.0f / 2147483648.0f);
+      }
+      break;
+    }
+    case SampleFormat::kFloat:
+      std::memcpy(samples_.data(), buffer_.data(), n * sizeof(float));
+      break;
+  }
+}
+
 void CaptureLoop::run(const std::atomic<bool>& stop) {
   bool lost_before = !open_ && stats_.failed_opens.load(std::memory_order_relaxed) > 0;
   while (!stop.load(std::memory_order_relaxed)) {
@@ -106,9 +139,15 @@ void CaptureLoop::run(const std::atomic<bool>& stop) {
     }
     if (r.frames == 0) continue;
     stats_.frames_read.fetch_add(r.frames, std::memory_order_relaxed);
-    const int16_t* samples = nullptr;
-    const size_t n = converter_.convert(buffer_.data(), r.frames, &samples);
-    const size_t written = ring_->write(samples, n);
+    const size_t frames = std::min(r.frames, format_.period_frames);
+    to_float(frames);
+    converted_.clear();
+    if (std::string err = resampler_->process(samples_.data(), frames, &converted_); !err.empty()) {
+      lose_device(SourceError::kOther, 0, err.c_str());
+      continue;
+    }
+    const size_t n = converted_.size();
+    const size_t written = ring_->write(converted_.data(), n);
     stats_.samples_written.fetch_add(written, std::memory_order_relaxed);
     if (written < n) stats_.samples_dropped.fetch_add(n - written, std::memory_order_relaxed);
   }

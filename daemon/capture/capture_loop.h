@@ -8,17 +8,21 @@
 //   lost / any other error, or a failed recover() -> close, then reopen with
 //             exponential backoff (initial..max), logged; the loop keeps going
 //   end of stream (finite test sources) -> the loop returns
-// Steady state allocates nothing and takes no lock: buffers are sized when the
-// device is opened; the ring is lock-free; counters are relaxed atomics.
+// Conversion: device samples (S16/S32/FLOAT) to float, then daemon/audio's
+// Resampler (downmix + libsamplerate, the same one file replay uses).
+// Steady state allocates nothing and takes no lock: buffers are sized (and
+// reserved past the resampler's largest output) when the device is opened;
+// the ring is lock-free; counters are relaxed atomics.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "daemon/audio/resampler.h"
 #include "daemon/capture/audio_source.h"
-#include "daemon/capture/capture_converter.h"
 #include "pipeline/spsc_ring.h"
 
 namespace kws::daemon {
@@ -65,14 +69,17 @@ class CaptureLoop {
   void handle_fault(SourceError error, int os_error);
   void lose_device(SourceError error, int os_error, const char* context);
   void sleep_interruptible(std::chrono::milliseconds d, const std::atomic<bool>& stop);
+  void to_float(size_t frames);
 
   AudioSource* source_;
   SpscRing<int16_t>* ring_;
   CaptureLoopConfig config_;
   CaptureStats stats_;
   StreamFormat format_;
-  CaptureConverter converter_;
-  std::vector<unsigned char> buffer_;
+  std::unique_ptr<audio::Resampler> resampler_;
+  std::vector<unsigned char> buffer_;  // one period as the device delivers it
+  std::vector<float> samples_;         // the same period as float in [-1, 1]
+  std::vector<int16_t> converted_;     // model-rate mono, reused every period
   bool open_ = false;
   std::chrono::milliseconds backoff_;
   std::chrono::steady_clock::time_point last_overrun_log_{};

@@ -11,11 +11,13 @@
 #include <vector>
 
 #include "config/config.h"
+#include "daemon/model/model_runtime.h"
 #include "daemon/replay/detection_json.h"
-#include "daemon/replay/model_runtime.h"
 #include "daemon/replay/replay.h"
 
 namespace kws::replay {
+
+using daemon::ModelRuntime;
 
 namespace {
 

@@ -1,6 +1,6 @@
 // What the processing thread needs from "the model": push audio, collect
-// detections, retune keywords live. The production detector wraps
-// kws::Pipeline (pipeline/pipeline.h); tests use simple fakes.
+// detections, retune keywords live. The production detector is
+// ModelDetector (model_detector.h) over kws::Pipeline; tests use simple fakes.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/service/service_settings.h"
+#include "config/config.h"
+#include "config/result.h"
 
 namespace kws::daemon {
 
@@ -34,9 +35,11 @@ class Detector {
   // Pushes n samples; appends detections to *out. Returns "" or an error.
   virtual std::string process(const int16_t* samples, size_t n, std::vector<Detection>* out) = 0;
 
-  // Applies per-keyword overrides (SIGHUP) without dropping audio state. On
-  // error nothing changed. Unknown labels are an error naming the label.
-  virtual std::string apply_keywords(const std::map<std::string, KeywordOverride>& keywords) = 0;
+  // Applies `config`'s stage-1 keyword settings (SIGHUP) without dropping
+  // audio state. On error nothing changed; unknown labels are an error naming
+  // the config entry. On success, a note about settings that need a restart
+  // (or ""). Called on the processing thread, between process() calls.
+  virtual Result<std::string> apply_config(const config::Config& config) = 0;
 };
 
 }  // namespace kws::daemon

@@ -33,8 +33,10 @@ Service::~Service() { shutdown(); }
 
 std::string Service::start() {
   const uint32_t rate = detector_->sample_rate();
-  std::string err = detector_->apply_keywords(settings_.keywords);
-  if (!err.empty()) return "config: " + err;
+  std::string err;
+  if (Result<std::string> applied = detector_->apply_config(settings_.config); !applied) {
+    return "config: " + applied.error();
+  }
 
   const size_t capacity = next_pow2(static_cast<size_t>(rate) * settings_.ring_ms / 1000u);
   size_t bytes = 0;
@@ -64,8 +66,8 @@ std::string Service::start() {
   history_ = std::make_unique<AudioHistory>(preroll + keyword + rate);  // + 1 s of slack
 
   owned_consumers_.push_back(std::make_unique<LogSink>());
-  const bool json = settings_.json_stdout == JsonStdout::kOn ||
-                    (settings_.json_stdout == JsonStdout::kAuto && foreground_);
+  const bool json = settings_.json_stdout == config::StdoutJson::kOn ||
+                    (settings_.json_stdout == config::StdoutJson::kAuto && foreground_);
   if (json) owned_consumers_.push_back(std::make_unique<JsonStreamSink>(stdout));
   for (auto& c : owned_consumers_) consumers_.push_back(c.get());
   if (!settings_.socket_path.empty()) {
@@ -118,7 +120,15 @@ void Service::do_reload() {
     return;
   }
   Result<ServiceSettings> next = reload_loader_();
-  std::string err = next.ok() ? detector_->apply_keywords(next->keywords) : next.error();
+  std::string err;
+  std::string note;
+  if (!next) {
+    err = next.error();
+  } else if (Result<std::string> applied = detector_->apply_config(next->config); !applied) {
+    err = applied.error();
+  } else {
+    note = *applied;
+  }
   if (!err.empty()) {
     stats_.rejected_reloads.fetch_add(1, std::memory_order_relaxed);
     spdlog::error("reload rejected, the previous configuration stays in force: {}", err);
@@ -132,11 +142,17 @@ void Service::do_reload() {
   needs_restart(next->device != settings_.device, "audio.device");
   needs_restart(next->model_path != settings_.model_path, "model.path");
   needs_restart(next->socket_path != settings_.socket_path, "events.socket");
-  settings_.keywords = next->keywords;
+  if (!note.empty()) spdlog::warn("reload: {}", note);
+  needs_restart(next->ring_ms != settings_.ring_ms || next->period_ms != settings_.period_ms ||
+                    next->capture_rate != settings_.capture_rate ||
+                    next->capture_channels != settings_.capture_channels,
+                "audio.*");
+  settings_.config.stage1 = next->config.stage1;
+  settings_.config.events.hook = next->config.events.hook;
   settings_.hook = next->hook;
   settings_.preroll_ms = next->preroll_ms;  // history keeps preroll + 1 s slack; clipped if larger
   stats_.reloads.fetch_add(1, std::memory_order_relaxed);
-  spdlog::info("reload: keywords and hook updated");
+  spdlog::info("reload: stage1 keywords and hook updated");
   notifier_.status("running");
 }
 

@@ -13,10 +13,13 @@
 #include <string>
 #include <thread>
 
+#include "daemon/audio/audio_file.h"
 #include "daemon/capture/alsa_source.h"
 #include "daemon/capture/capture_devices.h"
+#include "daemon/capture/memory_source.h"
+#include "daemon/service/model_detector.h"
 #include "daemon/service/service.h"
-#include "daemon/service/settings_loader.h"
+#include "daemon/service/shipped_files.h"
 
 namespace kws::daemon {
 namespace {
@@ -76,12 +79,38 @@ void setup_logging(bool verbose) {
 }
 
 Result<ServiceSettings> load(const Args& a) {
-  Result<ServiceSettings> s = a.config.empty() ? Result<ServiceSettings>::success(ServiceSettings{})
-                                               : load_service_settings(a.config);
+  Result<ServiceSettings> s = a.config.empty()
+                                  ? Result<ServiceSettings>::success(
+                                        service_settings(config::Config{}, default_model_path()))
+                                  : load_service_settings(a.config, default_model_path());
   if (!s.ok()) return s;
-  if (!a.device.empty()) s->device = a.device;
-  if (!a.model.empty()) s->model_path = a.model;
+  if (!a.device.empty()) s->device = s->config.audio.device = a.device;
+  if (!a.model.empty()) s->model_path = s->config.model.path = a.model;
   return s;
+}
+
+// Default run without a microphone: the bundled clip, through the same
+// Service (capture loop, ring, pipeline, sinks), then exit.
+int replay_sample(ServiceSettings settings, std::unique_ptr<Detector> detector) {
+  const std::string path = sample_wav_path();
+  const uint32_t rate = detector->sample_rate();
+  Result<std::vector<int16_t>> audio = audio::read_audio_file(path, rate);
+  if (!audio) {
+    spdlog::error("sample clip: {}", audio.error());
+    return 1;
+  }
+  // The whole clip fits in the ring: the source delivers faster than real time.
+  settings.ring_ms = static_cast<uint32_t>(audio->size() * 1000u / rate) + 1000u;
+  settings.socket_path.clear();
+  settings.hook.argv.clear();
+  Service service(settings, std::make_unique<MemorySource>(path, std::move(*audio), rate),
+                  std::move(detector), {}, true);
+  const std::string err = service.start();
+  if (!err.empty()) {
+    spdlog::error("{}", err);
+    return 1;
+  }
+  return service.run();
 }
 
 // Signals are blocked in every thread and taken by one thread with
@@ -135,17 +164,7 @@ class SignalThread {
 }  // namespace
 
 Result<std::unique_ptr<Detector>> make_model_detector(const ServiceSettings& settings) {
-  struct stat st {};
-  if (::stat(settings.model_path.c_str(), &st) != 0) {
-    return Result<std::unique_ptr<Detector>>::failure(
-        "model file '" + settings.model_path + "': " + std::strerror(errno) +
-        " (set model.path in the config or pass --model)");
-  }
-  // The .tflite runtime (nn/) and the pipeline's model classifier are not
-  // wired into the live daemon yet; refuse clearly rather than run blind.
-  return Result<std::unique_ptr<Detector>>::failure(
-      "model file '" + settings.model_path +
-      "': loading models into the live daemon is not available in this build yet");
+  return ModelDetector::load(settings);
 }
 
 int service_main(int argc, char** argv) { return service_main(argc, argv, make_model_detector); }
@@ -174,6 +193,7 @@ int service_main(int argc, char** argv, const DetectorFactory& make_detector) {
     spdlog::error("{}", settings.error());
     return 1;
   }
+  if (!args.verbose) spdlog::set_level(spdlog::level::from_str(settings->config.logging.level));
   Result<std::unique_ptr<Detector>> detector = make_detector(*settings);
   if (!detector.ok()) {
     spdlog::error("{}", detector.error());
@@ -186,12 +206,22 @@ int service_main(int argc, char** argv, const DetectorFactory& make_detector) {
     return 0;
   }
 
-  SignalThread::block_all();  // before any thread exists, so all inherit it
   AlsaSourceConfig ac;
   ac.device = settings->device;
   ac.preferred_rate = settings->capture_rate;
   ac.preferred_channels = settings->capture_channels;
   ac.period_ms = settings->period_ms;
+  if (args.config.empty() && args.device.empty()) {
+    AlsaSource probe(ac);
+    StreamFormat format;
+    if (SourceStatus st = probe.open(&format); !st.ok()) {
+      spdlog::warn("no capture device ({}); replaying the bundled sample {} instead", st.message,
+                   sample_wav_path());
+      // Signals keep their default action here: Ctrl-C simply ends the demo.
+      return replay_sample(*settings, std::move(*detector));
+    }
+  }
+  SignalThread::block_all();  // before any thread exists, so all inherit it
   SettingsLoader reload;
   if (!args.config.empty()) reload = [args] { return load(args); };
   const bool foreground = std::getenv("NOTIFY_SOCKET") == nullptr;

@@ -2,7 +2,11 @@
 //   kwsd [--config FILE] [--device NAME] [--model PATH] [--verbose]
 //   kwsd --list-devices
 //   kwsd --check-config [--config FILE]
-// Without --config the defaults apply (device "default", the shipped model).
+// Without --config the defaults apply (device "default", the shipped model,
+// shipped_files.h). The default run, `kwsd` with neither --config nor
+// --device, on a machine without a capture device says so in one log line,
+// replays the bundled sample clip through the same daemon path, prints the
+// detections as JSON lines and exits 0.
 // Runs in the foreground with human-readable log lines on stderr; under
 // systemd (NOTIFY_SOCKET set) it notifies READY=1 and pings the watchdog.
 // SIGTERM/SIGINT stop cleanly, SIGHUP reloads the config file.
@@ -21,7 +25,7 @@ namespace kws::daemon {
 using DetectorFactory =
     std::function<Result<std::unique_ptr<Detector>>(const ServiceSettings& settings)>;
 
-// The production detector: loads settings.model_path.
+// The production detector (ModelDetector::load).
 Result<std::unique_ptr<Detector>> make_model_detector(const ServiceSettings& settings);
 
 int service_main(int argc, char** argv);

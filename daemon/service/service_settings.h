@@ -1,37 +1,18 @@
-// Everything the live daemon reads from its configuration.
-//
-// Filled by load_service_settings() (settings_loader.h) from the YAML file;
-// these are the fields config/ is asked to carry (see the loader for keys).
+// What the live daemon runs with: the validated kwsd.yaml (config/, the one
+// schema) plus the values derived from it for the daemon's parts.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <map>
-#include <optional>
 #include <string>
 
+#include "config/config.h"
+#include "config/result.h"
 #include "daemon/sinks/hook_runner.h"
 
 namespace kws::daemon {
 
-#ifndef KWS_DEFAULT_MODEL_PATH
-#define KWS_DEFAULT_MODEL_PATH "/usr/share/kwsd/models/kwsd_default.tflite"
-#endif
-
-// Overrides of a keyword's trigger; unset fields keep the model's default.
-struct KeywordOverride {
-  std::optional<float> threshold;
-  std::optional<uint32_t> min_count;
-  std::optional<uint32_t> refractory_ms;
-};
-
-enum class JsonStdout : uint8_t {
-  kAuto,
-  kOn,
-  kOff
-};  // auto: on when stdout is a TTY or pipe in the foreground
-
 struct ServiceSettings {
+  config::Config config;  // as loaded; the detector reads model and stage1 from it
   // audio
   std::string device = "default";
   uint32_t capture_rate = 16000;  // asked of the device; anything it offers is resampled
@@ -39,13 +20,22 @@ struct ServiceSettings {
   uint32_t period_ms = 20;
   uint32_t ring_ms = 2000;  // capture -> processing ring
   // model
-  std::string model_path = KWS_DEFAULT_MODEL_PATH;
-  std::map<std::string, KeywordOverride> keywords;
+  std::string model_path;  // config's model.path, or the shipped default model
   // events
   uint32_t preroll_ms = 1000;  // audio kept before the keyword window
-  JsonStdout json_stdout = JsonStdout::kAuto;
+  config::StdoutJson json_stdout = config::StdoutJson::kAuto;
   std::string socket_path;  // empty: no socket
   HookConfig hook;          // argv empty: no hook
 };
+
+// Derives the settings from a loaded config. An empty model.path becomes
+// `default_model`. An empty events.hook.audio_dir becomes $RUNTIME_DIRECTORY
+// (systemd's RuntimeDirectory) if set, else /tmp.
+ServiceSettings service_settings(const config::Config& config, const std::string& default_model);
+
+// load_config(path) then service_settings(); errors are load_config's
+// ("file:line:col: key: problem").
+Result<ServiceSettings> load_service_settings(const std::string& path,
+                                              const std::string& default_model);
 
 }  // namespace kws::daemon

@@ -26,8 +26,11 @@ TEST(Config, EmptyDocumentGivesDefaults) {
   const Config c = parse_ok("");
   EXPECT_EQ(c.audio.device, "default");
   EXPECT_EQ(c.audio.sample_rate, 16000u);
-  EXPECT_TRUE(c.events.stdout_json);
+  EXPECT_EQ(c.audio.period_ms, 20u);
+  EXPECT_EQ(c.events.stdout_json, StdoutJson::kAuto);
   EXPECT_TRUE(c.events.hook.argv.empty());
+  EXPECT_TRUE(c.events.hook.audio);
+  EXPECT_TRUE(c.model.path.empty());
   EXPECT_EQ(c.logging.level, "info");
   EXPECT_FALSE(c.stage1.smoothing_frames.has_value());
 }
@@ -48,6 +51,7 @@ audio:
   device: hw:1,0
   sample_rate: 48000
   channels: 2
+  period_ms: 40
   ring_ms: 3000
 events:
   stdout_json: false
@@ -57,6 +61,8 @@ events:
     timeout_ms: 2000
     max_concurrent: 2
     pre_roll_ms: 1500
+    audio: false
+    audio_dir: /run/kwsd
 logging:
   level: debug
 )");
@@ -77,12 +83,15 @@ logging:
   EXPECT_EQ(c.audio.sample_rate, 48000u);
   EXPECT_EQ(c.audio.channels, 2u);
   EXPECT_EQ(c.audio.ring_ms, 3000u);
-  EXPECT_FALSE(c.events.stdout_json);
+  EXPECT_EQ(c.audio.period_ms, 40u);
+  EXPECT_EQ(c.events.stdout_json, StdoutJson::kOff);
   EXPECT_EQ(c.events.socket_path, "/run/kwsd/events.sock");
   EXPECT_THAT(c.events.hook.argv, ::testing::ElementsAre("/usr/bin/notify", "--keyword"));
   EXPECT_EQ(c.events.hook.timeout_ms, 2000u);
   EXPECT_EQ(c.events.hook.max_concurrent, 2u);
   EXPECT_EQ(c.events.hook.pre_roll_ms, 1500u);
+  EXPECT_FALSE(c.events.hook.audio);
+  EXPECT_EQ(c.events.hook.audio_dir, "/run/kwsd");
   EXPECT_EQ(c.logging.level, "debug");
 }
 
@@ -110,7 +119,12 @@ TEST(Config, WrongTypeScalar) {
   EXPECT_THAT(parse_error("audio:\n  channels: 1.5\n"),
               HasSubstr("audio.channels: expected an integer, got '1.5'"));
   EXPECT_THAT(parse_error("events:\n  stdout_json: maybe\n"),
-              HasSubstr("kwsd.yaml:2:16: events.stdout_json: expected true or false, got 'maybe'"));
+              HasSubstr("kwsd.yaml:2:16: events.stdout_json: expected auto, true or false, got "
+                        "'maybe'"));
+  EXPECT_EQ(parse_ok("events: {stdout_json: true}").events.stdout_json, StdoutJson::kOn);
+  EXPECT_EQ(parse_ok("events: {stdout_json: auto}").events.stdout_json, StdoutJson::kAuto);
+  EXPECT_THAT(parse_error("audio:\n  period_ms: 0\n"),
+              HasSubstr("audio.period_ms: 0 is out of range"));
 }
 
 TEST(Config, WrongTypeStructure) {
@@ -163,7 +177,9 @@ TEST(Config, MissingFileIsAClearError) {
 TEST(Config, ExampleConfigLoads) {
   Result<Config> r = load_config(KWS_EXAMPLE_CONFIG);
   ASSERT_TRUE(r.ok()) << r.error();
-  EXPECT_FALSE(r->model.path.empty());
+  EXPECT_TRUE(r->model.path.empty()) << "the example runs the shipped model";
+  EXPECT_EQ(r->stage1.keywords.count("computer"), 1u);
+  EXPECT_EQ(r->audio.period_ms, 20u);
 }
 
 ModelInfo three_label_model() {

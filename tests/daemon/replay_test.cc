@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "daemon/audio/audio_file.h"
+#include "daemon/model/model_runtime.h"
 #include "daemon/replay/detection_json.h"
-#include "daemon/replay/model_runtime.h"
 #include "tests/daemon/audio_test_files.h"
 #include "tests/support/test_data.h"
 
 namespace kws::replay {
+
+using daemon::ModelRuntime;
 namespace {
 
 using ::testing::HasSubstr;

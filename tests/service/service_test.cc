@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "daemon/capture/alsa_source.h"
-#include "daemon/service/settings_loader.h"
+#include "daemon/service/service_settings.h"
 #include "tests/service/alsa_test_env.h"
 
 namespace kws::daemon {
@@ -44,13 +44,17 @@ class EnergyDetector : public Detector {
     }
     return {};
   }
-  std::string apply_keywords(const std::map<std::string, KeywordOverride>& kws) override {
-    for (const auto& [label, o] : kws) {
-      if (label != "loud") return "keywords." + label + ": the model has no such label";
+  Result<std::string> apply_config(const config::Config& config) override {
+    const auto& kws = config.stage1.keywords;
+    for (const auto& [label, k] : kws) {
+      if (label != "loud") {
+        return Result<std::string>::failure(k.where + ": stage1.keywords." + label +
+                                            ": the model has no such label");
+      }
     }
     auto it = kws.find("loud");
     if (it != kws.end() && it->second.threshold) threshold_ = *it->second.threshold;
-    return {};
+    return Result<std::string>::success("");
   }
   std::atomic<double> threshold_{0.1};
 
@@ -97,7 +101,7 @@ class ServiceTest : public ::testing::Test {
     ServiceSettings s;
     s.device = "kwstone";
     s.ring_ms = 60000;  // the file plugin runs faster than real time: keep it all
-    s.json_stdout = JsonStdout::kOff;
+    s.json_stdout = config::StdoutJson::kOff;
     s.socket_path = *dir_ + "/events.sock";
     s.preroll_ms = 500;
     s.hook.argv = {"/bin/sh", "-c",
@@ -171,19 +175,20 @@ TEST_F(ServiceTest, ReloadAppliesGoodConfigAndRejectsBrokenOneKeepingTheOld) {
   s.socket_path.clear();
   s.hook.argv.clear();
   Service service(
-      s, Device(), std::move(detector), [cfg] { return load_service_settings(cfg); }, false);
+      s, Device(), std::move(detector), [cfg] { return load_service_settings(cfg, "m.tflite"); },
+      false);
   ASSERT_EQ(service.start(), "");
   std::thread loop([&] { service.run(); });
 
-  std::ofstream(cfg) << "keywords:\n  loud: {threshold: 0.9}\n";
+  std::ofstream(cfg) << "stage1:\n  keywords:\n    loud: {threshold: 0.9}\n";
   service.request_reload();
   ASSERT_TRUE(WaitFor([&] { return service.stats().reloads.load() == 1; }));
   EXPECT_DOUBLE_EQ(det->threshold_.load(), static_cast<double>(0.9f));
 
-  std::ofstream(cfg) << "keywords:\n  loud: {threshold: 7}\n";  // out of range
+  std::ofstream(cfg) << "stage1:\n  keywords:\n    loud: {threshold: 7}\n";  // out of range
   service.request_reload();
   ASSERT_TRUE(WaitFor([&] { return service.stats().rejected_reloads.load() == 1; }));
-  std::ofstream(cfg) << "keywords:\n  nosuchlabel: {threshold: 0.5}\n";  // not in the model
+  std::ofstream(cfg) << "stage1:\n  keywords:\n    nosuchlabel: {threshold: 0.5}\n";  // no label
   service.request_reload();
   ASSERT_TRUE(WaitFor([&] { return service.stats().rejected_reloads.load() == 2; }));
   EXPECT_DOUBLE_EQ(det->threshold_.load(), static_cast<double>(0.9f)) << "old config replaced";
@@ -204,42 +209,54 @@ TEST_F(ServiceTest, DeviceThatNeverAppearsListsTheDevicesFound) {
   EXPECT_NE(err.find("kwstone"), std::string::npos) << err;
 }
 
-TEST(SettingsLoader, BadValuesNameFileLineAndKey) {
-  auto r = parse_service_settings("hook:\n  timeout_ms: -5\n", "kwsd.yaml");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().rfind("kwsd.yaml:2:15: hook.timeout_ms: -5 is out of range", 0), 0u)
-      << r.error();
-  r = parse_service_settings("audio:\n  devise: hw:1\n", "kwsd.yaml");
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().find("audio.devise: unknown key"), std::string::npos) << r.error();
-  r = parse_service_settings("hook:\n  argv: /bin/echo hi\n", "kwsd.yaml");
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().find("hook.argv: expected a list"), std::string::npos) << r.error();
-  r = parse_service_settings("audio: [\n", "kwsd.yaml");
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().find("YAML syntax error"), std::string::npos) << r.error();
+TEST(ServiceSettings, DeriveFromTheOneConfigSchema) {
+  Result<config::Config> c = config::parse_config(
+      "audio: {device: 'plughw:1', sample_rate: 48000, channels: 2, period_ms: 40}\n"
+      "events:\n"
+      "  stdout_json: false\n"
+      "  socket: /run/kwsd/events.sock\n"
+      "  hook: {argv: [/bin/notify, --kw], timeout_ms: 3000, max_concurrent: 1, audio: false,\n"
+      "         pre_roll_ms: 1500, audio_dir: /var/tmp}\n",
+      "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.error();
+  const ServiceSettings s = service_settings(*c, "/shipped/kwsd_default.tflite");
+  EXPECT_EQ(s.device, "plughw:1");
+  EXPECT_EQ(s.capture_rate, 48000u);
+  EXPECT_EQ(s.capture_channels, 2u);
+  EXPECT_EQ(s.period_ms, 40u);
+  EXPECT_EQ(s.model_path, "/shipped/kwsd_default.tflite") << "empty model.path: the shipped model";
+  EXPECT_EQ(s.preroll_ms, 1500u);
+  EXPECT_EQ(s.json_stdout, config::StdoutJson::kOff);
+  EXPECT_EQ(s.socket_path, "/run/kwsd/events.sock");
+  EXPECT_EQ(s.hook.argv, (std::vector<std::string>{"/bin/notify", "--kw"}));
+  EXPECT_EQ(s.hook.timeout.count(), 3000);
+  EXPECT_EQ(s.hook.max_concurrent, 1u);
+  EXPECT_FALSE(s.hook.audio);
+  EXPECT_EQ(s.hook.audio_dir, "/var/tmp");
 }
 
-TEST(SettingsLoader, ReadsEveryDaemonKey) {
-  auto r = parse_service_settings(
-      "audio: {device: 'plughw:1', rate: 48000, channels: 2}\n"
-      "model: {path: /m.tflite}\n"
-      "keywords: {computer: {threshold: 0.7, min_count: 2, refractory_ms: 1500}}\n"
-      "events: {preroll_ms: 1500, json_stdout: false, socket: /run/kwsd/events.sock}\n"
-      "hook: {argv: [/bin/notify, --kw], timeout_ms: 3000, max_concurrent: 1, audio: false}\n",
-      "t.yaml");
-  ASSERT_TRUE(r.ok()) << r.error();
-  EXPECT_EQ(r->device, "plughw:1");
-  EXPECT_EQ(r->capture_rate, 48000u);
-  EXPECT_EQ(r->model_path, "/m.tflite");
-  EXPECT_FLOAT_EQ(*r->keywords["computer"].threshold, 0.7f);
-  EXPECT_EQ(*r->keywords["computer"].min_count, 2u);
-  EXPECT_EQ(r->preroll_ms, 1500u);
-  EXPECT_EQ(r->json_stdout, JsonStdout::kOff);
-  EXPECT_EQ(r->socket_path, "/run/kwsd/events.sock");
-  EXPECT_EQ(r->hook.argv, (std::vector<std::string>{"/bin/notify", "--kw"}));
-  EXPECT_EQ(r->hook.timeout.count(), 3000);
-  EXPECT_FALSE(r->hook.audio);
+TEST(ServiceSettings, ExplicitModelPathWinsAndHookWavsGoToTheRuntimeDirectory) {
+  Result<config::Config> c = config::parse_config("model: {path: /m.tflite}\n", "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.error();
+  ::setenv("RUNTIME_DIRECTORY", "/run/kwsd:/run/other", 1);
+  const ServiceSettings s = service_settings(*c, "/shipped/kwsd_default.tflite");
+  ::unsetenv("RUNTIME_DIRECTORY");
+  EXPECT_EQ(s.model_path, "/m.tflite");
+  EXPECT_EQ(s.hook.audio_dir, "/run/kwsd");
+  EXPECT_EQ(service_settings(*c, "x").hook.audio_dir, "/tmp");
+}
+
+TEST(ServiceSettings, LoadErrorsAreTheConfigSchemasFileLineAndKey) {
+  const std::string dir = testing::make_temp_dir("kwsd-settings-");
+  std::ofstream(dir + "/bad.yaml") << "events:\n  hook:\n    timeout_ms: -5\n";
+  Result<ServiceSettings> r = load_service_settings(dir + "/bad.yaml", "m.tflite");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("bad.yaml:3:17: events.hook.timeout_ms: "), std::string::npos)
+      << r.error();
+  std::ofstream(dir + "/old.yaml") << "keywords:\n  loud: {threshold: 0.5}\n";  // old schema
+  r = load_service_settings(dir + "/old.yaml", "m.tflite");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("keywords: unknown key"), std::string::npos) << r.error();
 }
 
 }  // namespace
