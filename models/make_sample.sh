@@ -10,13 +10,16 @@ out=${1:-$(dirname "$0")/sample.wav}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-say() {  # say WORD FILE: espeak-ng, then 16 kHz mono, peak-normalised to -3 dBFS
-  espeak-ng -v en-us -s 150 -w "$tmp/raw.wav" "$1"
-  sox -R "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$2" silence 1 0.01 1% reverse silence 1 0.01 1% \
+say() {  # say VOICE WORD FILE: espeak-ng, then 16 kHz mono, trimmed, peak at -3 dBFS
+  espeak-ng -v "$1" -s 150 -w "$tmp/raw.wav" "$2"
+  sox -R "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$3" silence 1 0.01 1% reverse silence 1 0.01 1% \
     reverse norm -3
 }
-say computer "$tmp/w1.wav"
-say jarvis "$tmp/w2.wav"
+# Voices picked so the shipped model (models/kwsd_default.tflite) detects both
+# words; it was trained mostly on human recordings, and not every synthetic
+# voice is recognised (espeak-ng en-us says a "jarvis" it misses).
+say en-us computer "$tmp/w1.wav"
+say en-us+f2 jarvis "$tmp/w2.wav"
 
 sox -R -n -r 16000 -c 1 -b 16 "$tmp/gap0.wav" trim 0 0.8
 sox -R -n -r 16000 -c 1 -b 16 "$tmp/gap1.wav" trim 0 1.6
