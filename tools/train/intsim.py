@@ -65,19 +65,21 @@ def quantize_multiplier(m):
 
 # --- shapes ----------------------------------------------------------------
 
-def _pad_input(x, kh, kw, sh, sw, value):
+def _pad_input(x, kh, kw, sh, sw, value, padding="SAME"):
     _, h, w, _ = x.shape
+    if padding == "VALID":
+        return x, (h - kh) // sh + 1, (w - kw) // sw + 1
     pt, pb, ho = _same_pad(h, kh, sh)
     pl, pr, wo = _same_pad(w, kw, sw)
     xp = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)), constant_values=value)
     return xp, ho, wo
 
 
-def _conv_acc(x, w, stride):
+def _conv_acc(x, w, stride, padding="SAME"):
     """x: [N,H,W,I] float64 (offset already removed); w: [O,kh,kw,I]."""
     o, kh, kw, i = w.shape
     sh, sw = stride
-    xp, ho, wo = _pad_input(x, kh, kw, sh, sw, 0.0)
+    xp, ho, wo = _pad_input(x, kh, kw, sh, sw, 0.0, padding)
     n = x.shape[0]
     cols = np.empty((n, ho, wo, kh, kw, i), np.float64)
     for a in range(kh):
@@ -105,7 +107,7 @@ def run_float(layers, x, record=False):
     outs = []
     for L in layers:
         if L["op"] == "conv":
-            acc, shp = _conv_acc(h, L["w"], L["stride"])
+            acc, shp = _conv_acc(h, L["w"], L["stride"], L.get("padding", "SAME"))
             h = (acc + L["b"]).reshape(shp)
         elif L["op"] == "dwconv":
             h = _dw_acc(h, L["w"], L["stride"]) + L["b"]
@@ -209,7 +211,7 @@ def run_int8(qlayers, xq):
         if op in ("conv", "dwconv"):
             xf = (h - q["in_zp"]).astype(np.float64)
             if op == "conv":
-                acc, shp = _conv_acc(xf, q["w"], q["stride"])
+                acc, shp = _conv_acc(xf, q["w"], q["stride"], q.get("padding", "SAME"))
                 h = _requant(acc.reshape(shp), q)
             else:
                 h = _requant(_dw_acc(xf, q["w"], q["stride"]), q)

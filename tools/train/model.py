@@ -14,6 +14,12 @@ import torch
 import torch.nn as nn
 
 CONFIGS = {
+    # Temporal conv nets: the first conv spans all mel bins (VALID), the rest
+    # run along time only. Cheap to train on a CPU and streaming-friendly.
+    "tc1": {"arch": "tc", "channels": 64, "first_kernel": 5, "first_stride": 2,
+            "blocks": [(5, 1), (5, 2), (5, 1), (5, 1)]},
+    "tc2": {"arch": "tc", "channels": 96, "first_kernel": 5, "first_stride": 2,
+            "blocks": [(5, 1), (5, 2), (5, 1), (5, 2), (5, 1)]},
     # stage 1: ~13 K int8 weights, ~3.5 M MACs for 49 x 40 input.
     "stage1": {"channels": 48, "first_kernel": (10, 4), "first_stride": (2, 2),
                "blocks": [(1, 1), (2, 2), (1, 1), (1, 1)]},
@@ -27,6 +33,38 @@ def _same_pad(in_size, k, s):
     out = (in_size + s - 1) // s
     total = max(0, (out - 1) * s + k - in_size)
     return total // 2, total - total // 2, out  # TFLite SAME puts the extra one after
+
+
+class TCNet(nn.Module):
+    def __init__(self, frames, bins, num_classes, cfg):
+        super().__init__()
+        c, k, s = cfg["channels"], cfg["first_kernel"], cfg["first_stride"]
+        self.cfg, self.frames, self.bins, self.num_classes = cfg, frames, bins, num_classes
+        t = (frames - k) // s + 1
+        layers = [nn.ModuleDict({"pad": nn.Identity(), "conv": nn.Conv2d(1, c, (k, bins), (s, 1), bias=False),
+                                 "bn": nn.BatchNorm2d(c)})]
+        for (bk, bs) in cfg["blocks"]:
+            pt = _same_pad(t, bk, bs)
+            layers.append(nn.ModuleDict({"pad": nn.ZeroPad2d((0, 0, pt[0], pt[1])),
+                                         "conv": nn.Conv2d(c, c, (bk, 1), (bs, 1), groups=c, bias=False),
+                                         "bn": nn.BatchNorm2d(c)}))
+            t = pt[2]
+            layers.append(nn.ModuleDict({"pad": nn.Identity(), "conv": nn.Conv2d(c, c, 1, bias=False),
+                                         "bn": nn.BatchNorm2d(c)}))
+        self.body = nn.ModuleList(layers)
+        self.pool_hw = (t, 1)
+        self.dropout = nn.Dropout(0.1)
+        self.fc = nn.Linear(c, num_classes)
+        self.valid_first = True
+
+    forward = lambda self, x: DSCNN.forward(self, x)  # noqa: E731
+    to_layers = lambda self: DSCNN.to_layers(self)  # noqa: E731
+
+
+def make(frames, bins, num_classes, cfg_name):
+    cfg = CONFIGS[cfg_name]
+    cls = TCNet if cfg.get("arch") == "tc" else DSCNN
+    return cls(frames, bins, num_classes, cfg)
 
 
 class DSCNN(nn.Module):
@@ -69,7 +107,7 @@ class DSCNN(nn.Module):
     def to_layers(self):
         """Float layers with BN folded, weights in TFLite layouts."""
         out = []
-        for m in self.body:
+        for li, m in enumerate(self.body):
             conv, bn = m["conv"], m["bn"]
             w = conv.weight.detach().double().numpy()  # [O, I/g, kh, kw]
             gamma = bn.weight.detach().double().numpy()
@@ -81,16 +119,23 @@ class DSCNN(nn.Module):
             bf = beta - mean * k
             if conv.groups == 1:
                 out.append({"op": "conv", "w": wf.transpose(0, 2, 3, 1), "b": bf,
-                            "stride": tuple(conv.stride), "relu": True})
+                            "stride": tuple(conv.stride), "relu": True,
+                            "padding": "VALID" if li == 0 and getattr(self, "valid_first", False) else "SAME"})
             else:  # depthwise: TFLite [1, kh, kw, C]
                 out.append({"op": "dwconv", "w": wf[:, 0].transpose(1, 2, 0)[None], "b": bf,
-                            "stride": tuple(conv.stride), "relu": True})
+                            "stride": tuple(conv.stride), "relu": True, "padding": "SAME"})
         out.append({"op": "avgpool", "size": self.pool_hw})
         out.append({"op": "reshape"})
         out.append({"op": "fc", "w": self.fc.weight.detach().double().numpy(),
                     "b": self.fc.bias.detach().double().numpy()})
         out.append({"op": "softmax"})
         return out
+
+
+def out_hw(h, w, kh, kw, sh, sw, padding):
+    if padding == "VALID":
+        return (h - kh) // sh + 1, (w - kw) // sw + 1
+    return (h + sh - 1) // sh, (w + sw - 1) // sw
 
 
 def count_params_macs(layers, frames, bins):
@@ -100,7 +145,7 @@ def count_params_macs(layers, frames, bins):
         if L["op"] in ("conv", "dwconv"):
             _, kh, kw, _ = L["w"].shape
             sh, sw = L["stride"]
-            h, w = (h + sh - 1) // sh, (w + sw - 1) // sw
+            h, w = out_hw(h, w, kh, kw, sh, sw, L.get("padding", "SAME"))
             params += L["w"].size
             if L["op"] == "conv":
                 c = L["w"].shape[0]

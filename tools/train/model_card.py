@@ -17,8 +17,9 @@ def write(r, path, command, extra=""):
     L.append("Trained from scratch by `tools/train` (our own code, Debian's PyTorch); "
              "int8 post-training quantization; written by `tools/train/tflite_export.py`.\n")
     L.append("## Model\n")
-    L.append(f"- Architecture: DS-CNN `{r['stage']}` (tools/train/model.py), ops CONV_2D, DEPTHWISE_CONV_2D, "
-             "AVERAGE_POOL_2D, RESHAPE, FULLY_CONNECTED, SOFTMAX.")
+    L.append(f"- Architecture: temporal conv net `{r['model']}` (tools/train/model.py: a conv over all mel "
+             "bins, then depthwise-separable convs along time, global average pool, fully connected, softmax); "
+             "ops CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, RESHAPE, FULLY_CONNECTED, SOFTMAX.")
     L.append(f"- Parameters: {r['params']} int8 weights; weights + int32 biases {r['weight_bytes']} bytes; "
              f".tflite file {r['file_bytes']} bytes.")
     L.append(f"- MACs per inference: {r['macs']:,}.")

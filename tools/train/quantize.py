@@ -50,7 +50,7 @@ def quantize(layers, calib_x, in_scale, in_zp, pct=99.99):
                       "mult": np.array([m for m, _ in mults], np.int64),
                       "shift": np.array([s for _, s in mults], np.int64),
                       "out_scale": s_out, "out_zp": z_out, "relu": bool(L.get("relu")),
-                      "stride": L.get("stride", (1, 1))})
+                      "stride": L.get("stride", (1, 1)), "padding": L.get("padding", "SAME")})
             if op == "fc":
                 q["mult"], q["shift"] = q["mult"][:1], q["shift"][:1]
             s_in, z_in = s_out, z_out

@@ -8,13 +8,15 @@ field order; one subgraph, int8 tensors, buffer 0 empty, and a metadata entry
 import flatbuffers
 import numpy as np
 
+from model import out_hw
+
 # TensorType
 INT8, INT32 = 9, 2
 # BuiltinOperator
 OP = {"avgpool": 1, "conv": 3, "dwconv": 4, "fc": 9, "reshape": 22, "softmax": 25}
 # BuiltinOptions union indices
 OPT = {"conv": 1, "dwconv": 2, "avgpool": 5, "fc": 8, "softmax": 9, "reshape": 17}
-SAME = 0
+SAME, VALID = 0, 1
 RELU, NONE = 1, 0
 
 
@@ -78,7 +80,8 @@ def _options(w, q):
     op = q["op"]
     if op == "conv":
         sh, sw = q["stride"]
-        return w.table([(0, "int8", SAME), (1, "int32", sw), (2, "int32", sh),
+        pad = VALID if q.get("padding") == "VALID" else SAME
+        return w.table([(0, "int8", pad), (1, "int32", sw), (2, "int32", sh),
                         (3, "int8", RELU if q["relu"] else NONE), (4, "int32", 1), (5, "int32", 1)])
     if op == "dwconv":
         sh, sw = q["stride"]
@@ -117,7 +120,8 @@ def export(q_layers, frames, bins, metadata_text, path, description="kwsd model"
             bt = w.tensor(name + "/bias", [len(bs)], INT32, bs, [0] * len(bs), 0,
                           q["bias"].astype("<i4").tobytes())
             sh, sw = q["stride"]
-            shape = [1, (shape[1] + sh - 1) // sh, (shape[2] + sw - 1) // sw, wq.shape[0] if op == "conv" else wq.shape[3]]
+            ho, wo = out_hw(shape[1], shape[2], wq.shape[1], wq.shape[2], sh, sw, q.get("padding", "SAME"))
+            shape = [1, ho, wo, wq.shape[0] if op == "conv" else wq.shape[3]]
             out = w.tensor(name, shape, INT8, [q["out_scale"]], [q["out_zp"]])
             ops.append((op, [cur, wt, bt], [out], q))
         elif op == "avgpool":

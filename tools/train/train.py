@@ -32,8 +32,8 @@ import synth
 import tflite_export
 from common import FRONTEND, REPO_ROOT, TrainError, cache_dir, log, shared_path
 
-STAGES = {"stage1": {"window_frames": 49, "stride_frames": 2, "smoothing_frames": 3},
-          "stage2": {"window_frames": 74, "stride_frames": 4, "smoothing_frames": 1}}
+STAGES = {"stage1": {"model": "tc1", "window_frames": 49, "stride_frames": 2, "smoothing_frames": 3},
+          "stage2": {"model": "tc2", "window_frames": 74, "stride_frames": 4, "smoothing_frames": 1}}
 
 
 def default_spec(stage):
@@ -43,9 +43,9 @@ def default_spec(stage):
         "keywords": {"computer": {"real_dir": "keywords/wwb/computer", "text": "computer"},
                      "jarvis": {"real_dir": "keywords/wwb/jarvis", "text": "jarvis"}},
         "unknown_real_dirs": ["keywords/wwb/alexa", "keywords/wwb/snowboy"],
-        "real_copies": 12, "synth_positives": 250, "synth_copies": 3,
-        "near_misses": 250, "near_miss_copies": 2, "speech_seconds_per_crop": 1.2,
-        "noise_segments": 2500, "epochs": 18, "seed": 1,
+        "real_copies": 8, "synth_positives": 200, "synth_copies": 2,
+        "near_misses": 200, "near_miss_copies": 1, "speech_seconds_per_crop": 2.5,
+        "noise_segments": 1500, "epochs": 12, "seed": 1,
         "out": os.path.join(REPO_ROOT, "models", "kwsd_default" if stage == "stage1" else "kwsd_default_stage2"),
     }
 
@@ -78,6 +78,9 @@ def build_entries(spec, b, labels):
             val = {f: v for f, v in located.items() if dataset.split_of(f) != "test" or src.get("train_on_test")}
             b.add_keyword_clips(kw, val, spec["real_copies"])
             n_real = len(val)
+        if src.get("test_dir"):  # real recordings used only for measuring
+            tfiles = dataset.list_audio(src["test_dir"], f"test recordings of {kw!r}")
+            test_files[kw] = sorted(dataset.check_clips(tfiles, kw))
         pos = synth.positives(src["text"], spec["synth_positives"], spec["seed"])
         b.add_synth(kw, "synth", pos, spec["synth_copies"])
         neg = synth.negatives(src["text"], spec["near_misses"], spec["seed"])
@@ -113,8 +116,7 @@ def build_entries(spec, b, labels):
 def train_float(spec, X, y, Xv, yv, quant, labels, st, log_lines):
     torch.manual_seed(spec["seed"])
     torch.set_num_threads(2)
-    cfg = model_lib.CONFIGS[spec["stage"]]
-    net = model_lib.DSCNN(st["window_frames"], FRONTEND["mel_bins"], len(labels), cfg)
+    net = model_lib.make(st["window_frames"], FRONTEND["mel_bins"], len(labels), st["model"])
     deq = lambda a: torch.from_numpy((a.astype(np.float32) - quant[1]) * quant[0])  # noqa: E731
     Xt, yt = deq(X), torch.from_numpy(y.astype(np.int64))
     Xvt, yvt = deq(Xv), torch.from_numpy(yv.astype(np.int64))
@@ -289,19 +291,30 @@ def run(spec, standin=False):
               "test_hours": test_hours, "val_hours": val_hours, "fa_total_all_keywords": fa_total,
               "train_seconds": t_train, "total_seconds": time.time() - t_start, "epoch_log": log_lines,
               "standin": standin, "spec": {k: v for k, v in spec.items() if k != "out"},
+              "model": st["model"], "stride": st["stride_frames"],
               "negative_test_files": [dataset.rel(f) for f in test_files["_negatives"]],
               "noise_test": "last 25 % of each file in noise/ (augment.NOISE_FILES)",
               "work": work, "tflite": out + ".tflite"}
     with open(os.path.join(work, "result.json"), "w") as f:
         json.dump(result, f, indent=1, default=float)
-    with open(out + ".test_files.txt", "w") as f:
-        for kw in kws:
-            for p in evals[kw].get("test_files", []):
-                f.write(f"{kw}\t{p}\n")
-        for p in result["negative_test_files"]:
-            f.write(f"negative\t{p}\n")
+    _write_test_files(out + ".test_files.txt", {kw: evals[kw].get("test_files", []) for kw in kws},
+                      result["negative_test_files"])
     log(f"wrote {out}.tflite ({size} bytes) in {time.time() - t_start:.0f} s; details {work}/result.json")
     return result
+
+
+def _write_test_files(path, per_kw, negatives):
+    """Held-out files, grouped by folder (paths relative to the shared data)."""
+    groups = {}
+    for kw, files in per_kw.items():
+        for p in files:
+            groups.setdefault((kw, os.path.dirname(p)), []).append(os.path.basename(p))
+    for p in negatives:
+        groups.setdefault(("negative", os.path.dirname(dataset.rel(p))), []).append(os.path.basename(p))
+    with open(path, "w") as f:
+        f.write("# held-out test files (never trained on): <role> <folder under shared/data>: <files>\n")
+        for (role, folder), names in sorted(groups.items()):
+            f.write(f"{role} {folder}: {' '.join(sorted(names))}\n")
 
 
 def _float_range(calib, seg_dir, st):
