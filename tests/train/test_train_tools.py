@@ -57,11 +57,11 @@ class FixedPoint(unittest.TestCase):
         self.assertTrue(np.all(got.argmax(1) == want.argmax(1)) or np.abs(got - want).max() < 1.5 / 256)
 
 
-def _tiny_model(seed=0):
+def _tiny_model(seed=0, tc=False):
     import torch
     torch.manual_seed(seed)
     cfg = {"channels": 8, "first_kernel": (4, 3), "first_stride": (2, 2), "blocks": [(1, 1), (2, 2)]}
-    net = model_lib.DSCNN(13, 10, 3, cfg)
+    net = model_lib.DSCNN(13, 10, 3, cfg) if not tc else model_lib.TCNet(13, 10, 3, {"channels": 8, "first_kernel": 3, "first_stride": 2, "blocks": [(3, 1), (3, 2)]})
     for m in net.body:  # non-trivial batch-norm statistics
         m["bn"].running_mean.uniform_(-0.2, 0.2)
         m["bn"].running_var.uniform_(0.5, 2.0)
@@ -70,8 +70,10 @@ def _tiny_model(seed=0):
 
 
 class Export(unittest.TestCase):
+    tc = False
+
     def setUp(self):
-        self.net = _tiny_model()
+        self.net = _tiny_model(tc=self.tc)
         self.rng = np.random.default_rng(2)
         self.xq = self.rng.integers(-128, 128, (64, 13, 10)).astype(np.int8)
         self.scale, self.zp = 0.05, -10
@@ -110,10 +112,18 @@ class Export(unittest.TestCase):
             np.save(os.path.join(d, "x.npy"), self.xq)
             np.save(os.path.join(d, "y.npy"), sim)
             chk = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "train", "armnn_check.py")
-            p = subprocess.run(["/usr/bin/python3", chk, path, os.path.join(d, "x.npy"), os.path.join(d, "y.npy")],
-                               capture_output=True, text=True)
+            cmd = ["/usr/bin/python3", chk, path, os.path.join(d, "x.npy"), os.path.join(d, "y.npy")]
+            if self.tc:  # the shipped architecture: Arm NN must equal its own arithmetic bit for bit
+                np.save(os.path.join(d, "q.npy"), np.array(self.q, dtype=object), allow_pickle=True)
+                cmd += ["--qlayers", os.path.join(d, "q.npy")]
+            p = subprocess.run(cmd, capture_output=True, text=True)
             self.assertIn("same class", p.stdout, p.stderr[-2000:])
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr[-500:])
+
+
+class ExportTemporalConv(Export):
+    """Same checks for the temporal conv net (VALID first conv over all bins)."""
+    tc = True
 
 
 class Data(unittest.TestCase):

@@ -43,9 +43,9 @@ def default_spec(stage):
         "keywords": {"computer": {"real_dir": "keywords/wwb/computer", "text": "computer"},
                      "jarvis": {"real_dir": "keywords/wwb/jarvis", "text": "jarvis"}},
         "unknown_real_dirs": ["keywords/wwb/alexa", "keywords/wwb/snowboy"],
-        "real_copies": 8, "synth_positives": 200, "synth_copies": 2,
-        "near_misses": 200, "near_miss_copies": 1, "speech_seconds_per_crop": 2.5,
-        "noise_segments": 1500, "epochs": 12, "seed": 1,
+        "real_copies": 12, "synth_positives": 300, "synth_copies": 2,
+        "near_misses": 300, "near_miss_copies": 1, "speech_seconds_per_crop": 1.2,
+        "noise_segments": 2000, "epochs": 18, "seed": 1,
         "out": os.path.join(REPO_ROOT, "models", "kwsd_default" if stage == "stage1" else "kwsd_default_stage2"),
     }
 
@@ -284,6 +284,7 @@ def run(spec, standin=False):
     size = tflite_export.export(q_layers, st["window_frames"], FRONTEND["mel_bins"], meta, out + ".tflite", desc)
     np.save(os.path.join(work, "test_features.npy"), Xte)
     np.save(os.path.join(work, "test_int8_out.npy"), q8)
+    np.save(os.path.join(work, "q_layers.npy"), np.array(q_layers, dtype=object), allow_pickle=True)
     result = {"name": spec["name"], "stage": spec["stage"], "labels": labels, "quant": quant,
               "params": params, "macs": macs, "weight_bytes": quantize.weight_bytes(q_layers), "file_bytes": size,
               "val_acc": val_acc, "test_acc_float": acc_f, "test_acc_int8": acc_q, "agreement": agree,
