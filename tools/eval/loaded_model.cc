@@ -1,0 +1,74 @@
+#include "tools/eval/loaded_model.h"
+
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <string_view>
+
+#include "config/sidecar.h"
+
+namespace kws::eval {
+
+Result<std::shared_ptr<const LoadedModel>> load_model(const std::string& path,
+                                                      const std::string& sidecar,
+                                                      const config::Config* config) {
+  using R = Result<std::shared_ptr<const LoadedModel>>;
+  auto m = std::make_shared<LoadedModel>();
+  m->path = path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return R::failure(path + ": cannot open model file");
+  m->bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (Status s = m->model.parse(m->bytes.data(), m->bytes.size()); !s.ok()) {
+    return R::failure(path + ": " + s.message());
+  }
+  const uint8_t* meta = nullptr;
+  size_t meta_size = 0;
+  std::string_view embedded;
+  if (m->model.metadata("kwsd", &meta, &meta_size)) {
+    embedded = std::string_view(reinterpret_cast<const char*>(meta), meta_size);
+  }
+  Result<config::ResolvedModelInfo> resolved = config::resolve_model_info(path, embedded, sidecar);
+  if (!resolved) return R::failure(resolved.error());
+  m->info = resolved->info;
+  m->origin = resolved->origin;
+  if (config != nullptr) {
+    Result<ModelInfo> applied = config::apply_config(*config, m->info);
+    if (!applied) return R::failure(applied.error());
+    m->info = *applied;
+  }
+  if (Status s = ModelClassifier::needed_bytes(m->model, &m->arena_bytes); !s.ok()) {
+    return R::failure(path + ": " + s.message());
+  }
+  return R::success(std::move(m));
+}
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+Result<std::unique_ptr<ClassifierInstance>> ClassifierInstance::create(
+    std::shared_ptr<const LoadedModel> model) {
+  using R = Result<std::unique_ptr<ClassifierInstance>>;
+  std::unique_ptr<ClassifierInstance> c(new ClassifierInstance());
+  c->model_ = std::move(model);
+  c->arena_.resize(c->model_->arena_bytes / sizeof(std::max_align_t) + 1);
+  if (Status s = c->classifier_.init(c->model_->model, c->model_->info, c->arena_.data(),
+                                     c->model_->arena_bytes);
+      !s.ok()) {
+    return R::failure(c->model_->path + ": " + s.message());
+  }
+  return R::success(std::move(c));
+}
+
+Status ClassifierInstance::classify(const int8_t* features, size_t n, float* probs,
+                                    size_t num_labels) {
+  const double t0 = thread_cpu_seconds();
+  Status s = classifier_.classify(features, n, probs, num_labels);
+  cpu_seconds_ += thread_cpu_seconds() - t0;
+  ++calls_;
+  return s;
+}
+
+}  // namespace kws::eval
