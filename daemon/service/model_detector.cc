@@ -72,7 +72,22 @@ std::string ModelDetector::process(const int16_t* samples, size_t n, std::vector
 }
 
 Result<std::string> ModelDetector::apply_config(const config::Config& config) {
-  return runtime_->retune(config);
+  const ModelInfo before = runtime_->info();
+  Result<std::string> note = runtime_->retune(config);
+  if (!note) return note;
+  const ModelInfo& after = runtime_->info();
+  for (uint32_t i = 0; i < after.num_labels; ++i) {
+    const KeywordParams& a = before.keywords[i];
+    const KeywordParams& b = after.keywords[i];
+    if (a.is_keyword == b.is_keyword && a.threshold == b.threshold && a.min_count == b.min_count &&
+        a.refractory_ms == b.refractory_ms) {
+      continue;
+    }
+    spdlog::info("keyword '{}': {}threshold {:.3f}, min_count {}, refractory {} ms",
+                 after.labels[i], b.is_keyword ? "" : "disabled, ", b.threshold, b.min_count,
+                 b.refractory_ms);
+  }
+  return note;
 }
 
 }  // namespace kws::daemon

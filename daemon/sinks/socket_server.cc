@@ -138,6 +138,7 @@ void EventSocketServer::accept_clients() {
       continue;
     }
     clients_.push_back({fd, {}});
+    spdlog::debug("events: socket client connected (fd {}, {} connected)", fd, clients_.size());
   }
 }
 

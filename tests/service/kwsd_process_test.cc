@@ -1,0 +1,319 @@
+// The kwsd binary as a process: the real model, the real ALSA path (file
+// plugin), the real signal path (SIGTERM, SIGINT, SIGHUP sent with kill()).
+//
+// Audio: models/sample.wav ("computer ... jarvis", made by
+// models/make_sample.sh) as the capture device's infile. Model: the shipped
+// models/kwsd_default.tflite (skipped with a message while it is absent).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/audio/audio_file.h"
+#include "tests/service/alsa_test_env.h"
+
+namespace kws::daemon {
+namespace {
+
+const std::string kModel = std::string(KWS_SOURCE_DIR) + "/models/kwsd_default.tflite";
+const std::string kSample = std::string(KWS_SOURCE_DIR) + "/models/sample.wav";
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+template <typename F>
+bool WaitFor(F cond, int seconds = 20) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!cond()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// kwsd started with fork/exec; stdout and stderr go to files.
+class KwsdProcess {
+ public:
+  KwsdProcess(const std::vector<std::string>& args, const std::string& out_dir,
+              const std::vector<std::pair<std::string, std::string>>& env)
+      : stdout_path_(out_dir + "/stdout.txt"), stderr_path_(out_dir + "/stderr.txt") {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      for (const auto& [k, v] : env) {
+        if (v.empty()) {
+          ::unsetenv(k.c_str());
+        } else {
+          ::setenv(k.c_str(), v.c_str(), 1);
+        }
+      }
+      ::unsetenv("NOTIFY_SOCKET");
+      const int out = ::open(stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(out, 1);
+      ::dup2(err, 2);
+      std::vector<char*> argv;
+      std::string binary = KWSD_BINARY;
+      argv.push_back(binary.data());
+      std::vector<std::string> copy = args;
+      for (std::string& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(binary.c_str(), argv.data());
+      ::_exit(127);
+    }
+  }
+  ~KwsdProcess() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  void signal(int sig) const { ::kill(pid_, sig); }
+
+  // The wait status once the process ended, or -1 after `seconds`.
+  int wait(int seconds = 20) {
+    int status = -1;
+    WaitFor(
+        [&] {
+          exited_ = ::waitpid(pid_, &status, WNOHANG) == pid_;
+          return exited_;
+        },
+        seconds);
+    return exited_ ? status : -1;
+  }
+  bool running() {
+    if (exited_) return false;
+    int status = 0;
+    exited_ = ::waitpid(pid_, &status, WNOHANG) == pid_;
+    return !exited_;
+  }
+
+  std::string out() const { return Slurp(stdout_path_); }
+  std::string err() const { return Slurp(stderr_path_); }
+
+ private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  std::string stdout_path_;
+  std::string stderr_path_;
+};
+
+bool CleanExit(int status) { return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+
+int Connect(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Reads from `fd` until `want` lines arrived or `seconds` passed.
+std::string ReadLines(int fd, size_t want, int seconds = 20) {
+  std::string text;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (Count(text, "\n") < want && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return text;
+}
+
+class KwsdProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!Exists(kModel)) GTEST_SKIP() << "shipped model not built yet: " << kModel;
+    dir_ = testing::make_temp_dir("kwsd-proc-");
+    Result<std::vector<int16_t>> audio = audio::read_audio_file(kSample, 16000);
+    ASSERT_TRUE(audio.ok()) << audio.error();
+    testing::write_raw_s16(dir_ + "/sample.raw", *audio);
+    alsa_conf_ = testing::install_alsa_file_config(dir_, {{"kwsfile", dir_ + "/sample.raw"}});
+  }
+
+  // A config on the file-plugin device; `stage1` is inserted as the stage1 section.
+  std::string WriteConfig(const std::string& name, const std::string& stage1,
+                          const std::string& hook_out) {
+    const std::string path = dir_ + "/" + name;
+    std::ofstream(path) << "model: {path: " << kModel << "}\n"
+                        << stage1 << "audio:\n  device: kwsfile\n"
+                        << "  ring_ms: 60000  # the file plugin runs faster than real time\n"
+                        << "events:\n  stdout_json: true\n  socket: " << dir_ << "/events.sock\n"
+                        << "  hook:\n    argv: [/bin/sh, -c, 'echo \"$KWS_KEYWORD $(wc -c < "
+                           "\"$KWS_AUDIO_WAV\")\" >> \"$0\"', "
+                        << hook_out << "]\n    audio_dir: " << dir_ << "\n";
+    return path;
+  }
+
+  std::vector<std::pair<std::string, std::string>> Env() const {
+    return {{"ALSA_CONFIG_PATH", alsa_conf_}};
+  }
+
+  std::string dir_;
+  std::string alsa_conf_;
+};
+
+TEST_F(KwsdProcessTest, AudioBecomesSocketEventsAndHooksThenSigtermStopsCleanly) {
+  // The device reads a FIFO, so the audio starts only once the socket client
+  // is connected (the file plugin would otherwise deliver it all within ms).
+  const std::string fifo = dir_ + "/live.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  alsa_conf_ = testing::install_alsa_file_config(dir_, {{"kwsfile", fifo}});
+  int writer = -1;
+  std::thread opener([&] { writer = ::open(fifo.c_str(), O_WRONLY); });  // waits for kwsd
+
+  const std::string hook_out = dir_ + "/hook.out";
+  const std::string cfg = WriteConfig("kwsd.yaml", "", hook_out);
+  KwsdProcess kwsd({"--config", cfg, "--verbose"}, dir_, Env());
+  const std::string sock = dir_ + "/events.sock";
+  const bool up = WaitFor([&] { return Exists(sock); });
+  if (!up) ::close(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK));  // release the opener
+  opener.join();
+  ASSERT_TRUE(up) << kwsd.err();
+  ASSERT_GE(writer, 0);
+  const int client = Connect(sock);
+  ASSERT_GE(client, 0);
+  ASSERT_TRUE(WaitFor([&] {
+    return kwsd.err().find("socket client connected") != std::string::npos;
+  })) << kwsd.err();
+  const std::string raw = Slurp(dir_ + "/sample.raw");
+  ASSERT_EQ(::write(writer, raw.data(), raw.size()), static_cast<ssize_t>(raw.size()));
+  ::close(writer);
+  const std::string lines = ReadLines(client, 2);
+  ::close(client);
+  ASSERT_TRUE(WaitFor([&] { return Count(Slurp(hook_out), "\n") >= 2; })) << kwsd.err();
+
+  kwsd.signal(SIGTERM);
+  const int status = kwsd.wait();
+  EXPECT_TRUE(CleanExit(status)) << "status " << status << "\n" << kwsd.err();
+  EXPECT_FALSE(Exists(sock)) << "socket left behind";
+  // The same detections `kwsd replay` gives for this clip (1.670 s, 3.710 s).
+  EXPECT_NE(lines.find("\"keyword\":\"computer\""), std::string::npos) << lines;
+  EXPECT_NE(lines.find("\"audio_time\":1.670"), std::string::npos) << lines;
+  EXPECT_NE(lines.find("\"keyword\":\"jarvis\""), std::string::npos) << lines;
+  EXPECT_NE(lines.find("\"audio_time\":3.710"), std::string::npos) << lines;
+  // Hooks ran with the keyword in the environment and a WAV of pre-roll (1 s)
+  // + the model's input window (48 hops of 320 + a 480-sample window) = 31840
+  // samples, clipped to the 26720 samples before "computer" fired.
+  const std::string hooks = Slurp(hook_out);
+  EXPECT_NE(hooks.find("computer " + std::to_string(44 + 26720 * 2)), std::string::npos) << hooks;
+  EXPECT_NE(hooks.find("jarvis " + std::to_string(44 + 31840 * 2)), std::string::npos) << hooks;
+  EXPECT_EQ(Count(kwsd.out(), "\"type\":\"detection\""), 2u) << kwsd.out();
+  EXPECT_NE(kwsd.err().find("SIGTERM: stopping"), std::string::npos) << kwsd.err();
+}
+
+TEST_F(KwsdProcessTest, SigintStopsCleanlyToo) {
+  const std::string cfg = WriteConfig("kwsd.yaml", "", dir_ + "/hook.out");
+  KwsdProcess kwsd({"--config", cfg}, dir_, Env());
+  ASSERT_TRUE(WaitFor([&] { return kwsd.err().find("listening on") != std::string::npos; }))
+      << kwsd.err();
+  kwsd.signal(SIGINT);
+  EXPECT_TRUE(CleanExit(kwsd.wait())) << kwsd.err();
+  EXPECT_FALSE(Exists(dir_ + "/events.sock"));
+  EXPECT_NE(kwsd.err().find("SIGINT: stopping"), std::string::npos) << kwsd.err();
+}
+
+TEST_F(KwsdProcessTest, SighupAppliesAGoodConfigAndRejectsABrokenOneKeepingTheOld) {
+  const std::string hook_out = dir_ + "/hook.out";
+  const std::string cfg = WriteConfig("kwsd.yaml", "", hook_out);
+  KwsdProcess kwsd({"--config", cfg}, dir_, Env());
+  ASSERT_TRUE(WaitFor([&] { return kwsd.err().find("listening on") != std::string::npos; }))
+      << kwsd.err();
+
+  WriteConfig("kwsd.yaml", "stage1:\n  keywords:\n    computer: {threshold: 0.5, min_count: 3}\n",
+              hook_out);
+  kwsd.signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] {
+    return kwsd.err().find("keyword 'computer': threshold 0.500, min_count 3") != std::string::npos;
+  })) << kwsd.err();
+
+  // Broken: a label the model does not have. Rejected, named, daemon keeps going.
+  WriteConfig("kwsd.yaml", "stage1:\n  keywords:\n    alexa: {threshold: 0.1}\n", hook_out);
+  kwsd.signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return kwsd.err().find("reload rejected") != std::string::npos; }))
+      << kwsd.err();
+  EXPECT_NE(kwsd.err().find("stage1.keywords.alexa: the model has no such label"),
+            std::string::npos)
+      << kwsd.err();
+  // Broken YAML value: rejected with file:line:col and key.
+  WriteConfig("kwsd.yaml", "stage1:\n  keywords:\n    jarvis: {threshold: 7}\n", hook_out);
+  kwsd.signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return Count(kwsd.err(), "reload rejected") == 2; })) << kwsd.err();
+  EXPECT_NE(kwsd.err().find("kwsd.yaml:4:25: stage1.keywords.jarvis.threshold: 7 is out of range"),
+            std::string::npos)
+      << kwsd.err();
+  EXPECT_TRUE(kwsd.running());
+  // The old settings stayed: no keyword line other than the first reload's.
+  EXPECT_EQ(Count(kwsd.err(), "keyword '"), 1u) << kwsd.err();
+
+  kwsd.signal(SIGTERM);
+  EXPECT_TRUE(CleanExit(kwsd.wait())) << kwsd.err();
+  EXPECT_FALSE(Exists(dir_ + "/events.sock"));
+}
+
+TEST_F(KwsdProcessTest, MissingModelIsAClearStartupError) {
+  const std::string cfg = dir_ + "/missing.yaml";
+  std::ofstream(cfg) << "model: {path: " << dir_ << "/nope.tflite}\naudio: {device: kwsfile}\n";
+  KwsdProcess kwsd({"--config", cfg}, dir_, Env());
+  const int status = kwsd.wait();
+  ASSERT_NE(status, -1);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+  EXPECT_NE(kwsd.err().find(dir_ + "/nope.tflite: cannot open model file"), std::string::npos)
+      << kwsd.err();
+
+  // The default run without the shipped model says which file it wanted.
+  KwsdProcess bare({}, dir_, {{"ALSA_CONFIG_PATH", alsa_conf_}, {"KWS_MODELS_DIR", dir_}});
+  const int bare_status = bare.wait();
+  EXPECT_TRUE(WIFEXITED(bare_status) && WEXITSTATUS(bare_status) == 1) << bare_status;
+  EXPECT_NE(bare.err().find(dir_ + "/kwsd_default.tflite"), std::string::npos) << bare.err();
+  EXPECT_NE(bare.err().find("the shipped default model"), std::string::npos) << bare.err();
+}
+
+TEST_F(KwsdProcessTest, DefaultRunWithoutACaptureDeviceReplaysTheSampleAndExitsZero) {
+  // An ALSA configuration that defines no device at all, so "default" is missing.
+  std::ofstream(dir_ + "/empty.conf") << "# no devices\n";
+  KwsdProcess kwsd({}, dir_, {{"ALSA_CONFIG_PATH", dir_ + "/empty.conf"}, {"KWS_MODELS_DIR", ""}});
+  const int status = kwsd.wait();
+  EXPECT_TRUE(CleanExit(status)) << status << "\n" << kwsd.err();
+  EXPECT_EQ(Count(kwsd.err(), "no capture device"), 1u) << kwsd.err();
+  EXPECT_EQ(kwsd.err().find("ALSA lib"), std::string::npos) << "alsa-lib noise\n" << kwsd.err();
+  const std::string out = kwsd.out();
+  EXPECT_EQ(Count(out, "\n"), 2u) << out;
+  EXPECT_NE(out.find("\"keyword\":\"computer\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"keyword\":\"jarvis\""), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace kws::daemon
