@@ -17,8 +17,8 @@ std::string test_data_dir();
 }  // namespace kws::testing
 
 // Skips the current test with a clear message when a shared file is absent.
-#define KWS_REQUIRE_SHARED(var, relative)                                              \
-  const std::string var = ::kws::testing::shared_data_path(relative);                  \
-  if (var.empty())                                                                     \
+#define KWS_REQUIRE_SHARED(var, relative)                                               \
+  const std::string var = ::kws::testing::shared_data_path(relative);                   \
+  if (var.empty())                                                                      \
   GTEST_SKIP() << "shared data not found: " << ::kws::testing::shared_data_dir() << "/" \
                << (relative) << " (set KWS_SHARED_DATA)"
