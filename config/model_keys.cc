@@ -141,8 +141,9 @@ void set_scalar(ModelInfo* info, std::string_view key, const std::string& v) {
   if (key == "kwsd_metadata") {
     if (parse_int(v, 1, 1) != 1) throw KeyProblem("unsupported version");
   } else if (key == "features") {
-    fe.features = parse_enum<FeatureType>(
-        v, {{"mfcc", FeatureType::kMfcc}, {"logmel", FeatureType::kLogMel}});
+    fe.features = parse_enum<FeatureType>(v, {{"mfcc", FeatureType::kMfcc},
+                                              {"logmel", FeatureType::kLogMel},
+                                              {"micro", FeatureType::kMicro}});
   } else if (key == "sample_rate") {
     fe.sample_rate = parse_u32(v, 1000, 384000);
   } else if (key == "window_samples") {

@@ -16,6 +16,10 @@ class Classifier {
   // Must not allocate; called once per classifier step.
   virtual Status classify(const int8_t* features, size_t n, float* probs, size_t num_labels) = 0;
 
+  // Forgets streaming state (a stateful model's variables) so the next
+  // classify() starts as after init. Pipeline::reset() calls it.
+  virtual void reset_state() {}
+
  protected:
   Classifier() = default;
   Classifier(const Classifier&) = default;

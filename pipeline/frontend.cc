@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "pipeline/memory_carver.h"
+#include "pipeline/micro_frontend.h"
 
 namespace kws {
 namespace {
@@ -78,10 +79,12 @@ Status validate_frontend_config(const FrontendConfig& cfg) {
     return Status::Error(StatusCode::kInvalidArgument, "log_offset %g must be > 0",
                          static_cast<double>(cfg.log_offset));
   }
-  if (cfg.features != FeatureType::kMfcc && cfg.features != FeatureType::kLogMel) {
+  if (cfg.features != FeatureType::kMfcc && cfg.features != FeatureType::kLogMel &&
+      cfg.features != FeatureType::kMicro) {
     return Status::Error(StatusCode::kInvalidArgument, "feature type %d unknown",
                          static_cast<int>(cfg.features));
   }
+  if (cfg.features == FeatureType::kMicro) KWS_RETURN_IF_ERROR(validate_micro_frontend_config(cfg));
   if (cfg.features == FeatureType::kMfcc && (cfg.num_mfcc == 0 || cfg.num_mfcc > cfg.mel_bins)) {
     return Status::Error(StatusCode::kInvalidArgument, "num_mfcc %u out of 1..mel_bins (%u)",
                          static_cast<unsigned>(cfg.num_mfcc), static_cast<unsigned>(cfg.mel_bins));
@@ -212,8 +215,17 @@ Status Frontend::layout(const FrontendConfig& cfg, bool use_external_fft, void* 
   return Status::Ok();
 }
 
+namespace {
+Status refuse_micro(const FrontendConfig& cfg) {
+  if (cfg.features != FeatureType::kMicro) return Status::Ok();
+  return Status::Error(StatusCode::kInvalidArgument,
+                       "frontend: features 'micro' are computed by MicroFrontend");
+}
+}  // namespace
+
 Status Frontend::needed_bytes(const FrontendConfig& cfg, bool use_external_fft, size_t* bytes) {
   KWS_RETURN_IF_ERROR(validate_frontend_config(cfg));
+  KWS_RETURN_IF_ERROR(refuse_micro(cfg));
   if (bytes == nullptr)
     return Status::Error(StatusCode::kInvalidArgument, "frontend: bytes is null");
   return layout(cfg, use_external_fft, nullptr, 0, bytes, nullptr);
@@ -221,6 +233,7 @@ Status Frontend::needed_bytes(const FrontendConfig& cfg, bool use_external_fft, 
 
 Status Frontend::init(const FrontendConfig& cfg, void* mem, size_t len, RealFft* fft) {
   KWS_RETURN_IF_ERROR(validate_frontend_config(cfg));
+  KWS_RETURN_IF_ERROR(refuse_micro(cfg));
   if (mem == nullptr || !MemoryCarver::aligned(mem)) {
     return Status::Error(StatusCode::kInvalidArgument, "frontend: memory is null or misaligned");
   }

@@ -37,6 +37,11 @@ class ModelClassifier final : public Classifier {
     return run(features, n, probs, num_labels);
   }
 
+  // Streaming models (microWakeWord) keep state in resource variables.
+  void reset_state() override {
+    if (ready_) interpreter_.reset_state();
+  }
+
   const nn::Interpreter& interpreter() const { return interpreter_; }
 
  private:

@@ -284,8 +284,10 @@ struct Parser {
           f.features = FeatureType::kMfcc;
         else if (l.value.eq("logmel"))
           f.features = FeatureType::kLogMel;
+        else if (l.value.eq("micro"))
+          f.features = FeatureType::kMicro;
         else
-          return bad_value(l, "expected mfcc or logmel");
+          return bad_value(l, "expected mfcc, logmel or micro");
         return Status::Ok();
       case kKeySampleRate:
         return u32(l, &f.sample_rate);
@@ -537,7 +539,9 @@ Status format_model_metadata(const ModelInfo& info, char* buf, size_t len, size_
     w.put("%s%s", any ? "," : "", info.labels[i]);
     any = true;
   }
-  w.put("\nfeatures=%s\n", f.features == FeatureType::kMfcc ? "mfcc" : "logmel");
+  w.put("\nfeatures=%s\n", f.features == FeatureType::kMfcc     ? "mfcc"
+                           : f.features == FeatureType::kLogMel ? "logmel"
+                                                                : "micro");
   w.put("sample_rate=%u\nwindow_samples=%u\nhop_samples=%u\nfft_size=%u\n",
         static_cast<unsigned>(f.sample_rate), static_cast<unsigned>(f.window_samples),
         static_cast<unsigned>(f.hop_samples), static_cast<unsigned>(f.fft_size));

@@ -11,7 +11,8 @@
 //   labels=silence,unknown,computer (comma separated, 1..kMaxLabels)
 //   keywords=computer               (labels that can trigger; default: all
 //                                    labels except "silence", "unknown", "_*")
-//   features=mfcc | logmel
+//   features=mfcc | logmel | micro   (micro: TFLM micro front end, window 480,
+//                                     fft_size 512, fmin 125, fmax 7500 typical)
 //   sample_rate=16000  window_samples=480  hop_samples=320  fft_size=512
 //   window=hann | hamming | rectangular   (periodic windows)
 //   spectrum=magnitude | power
@@ -34,11 +35,30 @@
 
 namespace kws {
 
-enum class FeatureType : uint8_t { kMfcc, kLogMel };
+// kMicro: TFLite Micro's integer "micro front end" (pipeline/micro_frontend.h),
+// whose own parameters are in MicroFrontendParams; of the fields below it uses
+// sample_rate, window_samples, hop_samples, fft_size, mel_bins (channels),
+// fmin/fmax (band limits) and quant_scale/quant_zero_point (checked against
+// the model's input, the conversion itself is fixed).
+enum class FeatureType : uint8_t { kMfcc, kLogMel, kMicro };
 enum class WindowFunction : uint8_t { kHann, kHamming, kRectangular };
 enum class SpectrumType : uint8_t { kMagnitude, kPower };
 // How x/scale becomes an integer before the zero point is added.
 enum class QuantRounding : uint8_t { kHalfAwayFromZero, kTruncate };
+
+// Micro front end settings; the defaults are the ones micro_speech and
+// microWakeWord (ESPHome) use.
+struct MicroFrontendParams {
+  uint32_t smoothing_bits = 10;  // noise reduction
+  float even_smoothing = 0.025f;
+  float odd_smoothing = 0.06f;
+  float min_signal_remaining = 0.05f;
+  bool enable_pcan = true;  // per-channel amplitude normalisation
+  float pcan_strength = 0.95f;
+  float pcan_offset = 80.0f;
+  uint32_t pcan_gain_bits = 21;
+  uint32_t log_scale_shift = 6;
+};
 
 // Every front-end parameter. Defaults are MLPerf Tiny KWS's front end.
 struct FrontendConfig {
@@ -57,6 +77,7 @@ struct FrontendConfig {
   float quant_scale = 0.5847029f;
   int32_t quant_zero_point = 83;
   QuantRounding quant_rounding = QuantRounding::kHalfAwayFromZero;
+  MicroFrontendParams micro;  // features == kMicro only
 
   // Values per frame: num_mfcc for MFCC, mel_bins for log-mel.
   uint32_t feature_dim() const { return features == FeatureType::kMfcc ? num_mfcc : mel_bins; }

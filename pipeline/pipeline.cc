@@ -60,7 +60,11 @@ Status Pipeline::layout(const ModelInfo& info, bool use_external_fft, void* mem,
   KWS_RETURN_IF_ERROR(validate_model_info(info));
   Layout l;
   KWS_RETURN_IF_ERROR(Framer::needed_bytes(framer_config(info), &l.framer_bytes));
-  KWS_RETURN_IF_ERROR(Frontend::needed_bytes(info.frontend, use_external_fft, &l.frontend_bytes));
+  if (info.frontend.features == FeatureType::kMicro) {
+    KWS_RETURN_IF_ERROR(MicroFrontend::needed_bytes(info.frontend, &l.frontend_bytes));
+  } else {
+    KWS_RETURN_IF_ERROR(Frontend::needed_bytes(info.frontend, use_external_fft, &l.frontend_bytes));
+  }
   KWS_RETURN_IF_ERROR(FeatureWindow::needed_bytes(window_config(info), &l.window_bytes));
   KWS_RETURN_IF_ERROR(PosteriorSmoother::needed_bytes(smoother_config(info), &l.smoother_bytes));
   KWS_RETURN_IF_ERROR(Trigger::needed_bytes(trigger_config(info), &l.trigger_bytes));
@@ -103,7 +107,16 @@ Status Pipeline::init(const ModelInfo& info, Classifier* classifier, void* mem, 
   size_t used = 0;
   KWS_RETURN_IF_ERROR(layout(info, fft_override != nullptr, mem, len, &used, &l));
   KWS_RETURN_IF_ERROR(framer_.init(framer_config(info), l.framer, l.framer_bytes));
-  KWS_RETURN_IF_ERROR(frontend_.init(info.frontend, l.frontend, l.frontend_bytes, fft_override));
+  micro_ = info.frontend.features == FeatureType::kMicro;
+  if (micro_) {
+    if (fft_override != nullptr) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "pipeline: the micro front end has its own integer FFT (no override)");
+    }
+    KWS_RETURN_IF_ERROR(micro_frontend_.init(info.frontend, l.frontend, l.frontend_bytes));
+  } else {
+    KWS_RETURN_IF_ERROR(frontend_.init(info.frontend, l.frontend, l.frontend_bytes, fft_override));
+  }
   KWS_RETURN_IF_ERROR(window_.init(window_config(info), l.window, l.window_bytes));
   KWS_RETURN_IF_ERROR(smoother_.init(smoother_config(info), l.smoother, l.smoother_bytes));
   KWS_RETURN_IF_ERROR(trigger_.init(trigger_config(info), l.trigger, l.trigger_bytes));
@@ -120,6 +133,8 @@ Status Pipeline::init(const ModelInfo& info, Classifier* classifier, void* mem, 
 
 void Pipeline::reset() {
   framer_.reset();
+  if (micro_) micro_frontend_.reset();
+  if (classifier_ != nullptr) classifier_->reset_state();
   window_.reset();
   smoother_.reset();
   trigger_.reset();
@@ -147,7 +162,11 @@ Status Pipeline::push(const int16_t* samples, size_t n, EventSink* sink) {
     n -= used;
     samples_ += used;
     if (!framer_.frame_ready()) continue;
-    frontend_.compute(framer_.frame(), frame_features_);
+    if (micro_) {
+      micro_frontend_.compute(framer_.frame(), frame_features_);
+    } else {
+      frontend_.compute(framer_.frame(), frame_features_);
+    }
     framer_.pop_frame();
     if (hook_ != nullptr) {
       KWS_RETURN_IF_ERROR(

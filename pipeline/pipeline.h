@@ -17,6 +17,7 @@
 #include "pipeline/feature_window.h"
 #include "pipeline/framer.h"
 #include "pipeline/frontend.h"
+#include "pipeline/micro_frontend.h"
 #include "pipeline/model_info.h"
 #include "pipeline/real_fft.h"
 #include "pipeline/smoother.h"
@@ -100,8 +101,9 @@ class Pipeline {
   // after the failing step are not consumed (the call can be repeated after reset()).
   Status push(const int16_t* samples, size_t n, EventSink* sink);
 
-  // Back to the state right after init (time, windows, smoother, trigger,
-  // and the cascade hook's on_reset()).
+  // Back to the state right after init (time, windows, the micro front end's
+  // noise estimate, the classifier's streaming state, smoother, trigger, and
+  // the cascade hook's on_reset()).
   void reset();
 
   // Live change of one label's trigger parameters, keeping audio state.
@@ -129,6 +131,8 @@ class Pipeline {
   CascadeHook* hook_ = nullptr;
   Framer framer_;
   Frontend frontend_;
+  MicroFrontend micro_frontend_;  // used instead of frontend_ for features == kMicro
+  bool micro_ = false;
   FeatureWindow window_;
   PosteriorSmoother smoother_;
   Trigger trigger_;
