@@ -16,13 +16,12 @@
 
 #include "firmware/cycle_counter.h"
 #include "firmware/detection_line.h"
-#include "firmware/interpreter_classifier.h"
 #include "firmware/model_data.h"
 #include "firmware/semihosting.h"
 #include "firmware/stack_usage.h"
 #include "firmware/wav_source.h"
-#include "nn/interpreter.h"
 #include "nn/tflite_model.h"
+#include "pipeline/model_classifier.h"
 #include "pipeline/model_info.h"
 #include "pipeline/pipeline.h"
 
@@ -43,8 +42,7 @@ constexpr size_t kDefaultChunk = 160;  // 10 ms at 16 kHz
 
 // Static so the stack high-water mark measures the pipeline, not these.
 kws::nn::TfliteModel g_model;
-kws::nn::Interpreter g_interpreter;
-kws::fw::InterpreterClassifier g_classifier;
+kws::ModelClassifier g_classifier;  // the same classifier the host daemon and replay run
 kws::ModelInfo g_info;
 kws::Pipeline g_pipeline;
 int16_t g_chunk[kMaxChunk];
@@ -132,7 +130,7 @@ int main() {
 
   size_t interpreter_bytes = 0;
   size_t pipeline_bytes = 0;
-  st = kws::nn::Interpreter::needed_bytes(g_model, &interpreter_bytes);
+  st = kws::ModelClassifier::needed_bytes(g_model, &interpreter_bytes);
   if (!st.ok()) return fail(4, st, "interpreter size");
   st = kws::Pipeline::needed_bytes(g_info, &pipeline_bytes);
   if (!st.ok()) return fail(4, st, "pipeline size");
@@ -147,10 +145,7 @@ int main() {
     sh::print("error: arena too small; raise KWS_FIRMWARE_ARENA_BYTES\n");
     return 4;
   }
-  st = g_interpreter.init(g_model, kws_fw_arena, interpreter_bytes);
-  if (!st.ok()) return fail(4, st, "interpreter");
-  const size_t features = g_info.window_frames * g_info.frontend.feature_dim();
-  st = g_classifier.init(&g_interpreter, features, g_info.num_labels);
+  st = g_classifier.init(g_model, g_info, kws_fw_arena, interpreter_bytes);
   if (!st.ok()) return fail(4, st, "classifier");
   st = g_pipeline.init(g_info, &g_classifier, kws_fw_arena + pipeline_offset, pipeline_bytes);
   if (!st.ok()) return fail(4, st, "pipeline");
