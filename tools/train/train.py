@@ -115,7 +115,7 @@ def build_entries(spec, b, labels):
 
 def train_float(spec, X, y, Xv, yv, quant, labels, st, log_lines):
     torch.manual_seed(spec["seed"])
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("KWS_TRAIN_THREADS", "2")))
     net = model_lib.make(st["window_frames"], FRONTEND["mel_bins"], len(labels), st["model"])
     deq = lambda a: torch.from_numpy((a.astype(np.float32) - quant[1]) * quant[0])  # noqa: E731
     Xt, yt = deq(X), torch.from_numpy(y.astype(np.int64))
