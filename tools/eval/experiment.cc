@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 #include <thread>
 
@@ -117,6 +118,17 @@ Result<std::unique_ptr<Experiment>> run_experiment(const ExperimentOptions& o) {
   if (!negs) return R::failure(negs.error());
   auto neg_specs = plan_negative_streams(*negs, o.max_stream_s);
   if (!neg_specs) return R::failure(neg_specs.error());
+  double planned_h = 0.0;
+  for (const StreamSpec& s : *neg_specs) planned_h += s.planned_s / 3600.0;
+  if (planned_h < o.required_negative_hours) {
+    char buf[256];
+    std::snprintf(buf, sizeof(buf),
+                  "negative audio is %.3g h (1 false accept = %.3g FA/h), shorter than the "
+                  "%.3g h ",
+                  planned_h, planned_h > 0.0 ? 1.0 / planned_h : INFINITY,
+                  o.required_negative_hours);
+    return R::failure(buf + o.required_because);
+  }
   std::vector<StreamSpec> specs = plan_positive_streams(ex->clips, o.clips_per_stream);
   specs.insert(specs.end(), neg_specs->begin(), neg_specs->end());
 

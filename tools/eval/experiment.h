@@ -33,6 +33,10 @@ struct ExperimentOptions {
   size_t chunk_samples = 1600;
   double max_stream_s = 600.0;
   size_t clips_per_stream = 16;
+  // Checked before anything runs: at least this much negative audio (kws-tune's
+  // target FA/h needs 1/target hours to resolve one false accept).
+  double required_negative_hours = 0.0;
+  std::string required_because;
 };
 
 struct Experiment {

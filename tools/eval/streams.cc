@@ -116,6 +116,7 @@ Result<std::vector<StreamSpec>> plan_negative_streams(const std::vector<Negative
     cur_group = f.group;
     cur.files.push_back(f.path);
     cur_s += seconds;
+    cur.planned_s = cur_s;
   }
   close();
   return R::success(std::move(out));

@@ -52,6 +52,7 @@ struct StreamSpec {
   std::string name;
   std::vector<size_t> clips;       // positive: indices into the clip list
   std::vector<std::string> files;  // negative
+  double planned_s = 0.0;          // negative: length by the file headers
 };
 
 struct BuiltStream {
