@@ -116,7 +116,9 @@ def build_entries(spec, b, labels):
 
 def train_float(spec, X, y, Xv, yv, quant, labels, st, log_lines):
     torch.manual_seed(spec["seed"])
-    torch.set_num_threads(int(os.environ.get("KWS_TRAIN_THREADS", "2")))
+    # One thread by default: on a shared 2-core machine two threads spin against
+    # other work and ran 10-80x slower per epoch here. KWS_TRAIN_THREADS=2 when idle.
+    torch.set_num_threads(int(os.environ.get("KWS_TRAIN_THREADS", "1")))
     net = model_lib.make(st["window_frames"], FRONTEND["mel_bins"], len(labels), st["model"])
     deq = lambda a: torch.from_numpy((a.astype(np.float32) - quant[1]) * quant[0])  # noqa: E731
     Xt, yt = deq(X), torch.from_numpy(y.astype(np.int64))
