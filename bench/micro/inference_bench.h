@@ -1,0 +1,8 @@
+// Registers whole-model inference benchmarks (the MLPerf one only when shared data exists).
+#pragma once
+
+namespace kws::bench {
+
+void register_inference_benchmarks();
+
+}  // namespace kws::bench
