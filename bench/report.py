@@ -51,7 +51,7 @@ def inclusive(path, pattern):
     rx = re.compile(pattern)
     with open(path) as f:
         for line in f:
-            m = re.match(r"\s*([\d,]+) \([^)]*\)\s+\S*:(.*)$", line)
+            m = re.match(r"\s*([\d,]+) \([^)]*\)\s+(.*)$", line)
             if m and rx.search(m.group(2)):
                 best = max(best, int(m.group(1).replace(",", "")))
     return best
