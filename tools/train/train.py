@@ -357,6 +357,7 @@ def main():
     ap.add_argument("--epochs", type=int)
     ap.add_argument("--out")
     ap.add_argument("--quick", action="store_true", help="tiny data/epochs: a smoke test, not a model")
+    ap.add_argument("--bigger", action="store_true", help="more copies, crops and epochs than the default spec")
     ap.add_argument("--standin-frontend", action="store_true",
                     help="numpy stand-in instead of kws-features (development only, never shipped)")
     a = ap.parse_args()
@@ -365,6 +366,9 @@ def main():
         spec["epochs"] = a.epochs
     if a.out:
         spec["out"] = a.out
+    if a.bigger:
+        spec.update(real_copies=12, synth_positives=300, near_misses=300, speech_seconds_per_crop=1.2,
+                    noise_segments=2000, epochs=18)
     if a.quick:
         spec.update(real_copies=1, synth_positives=20, synth_copies=1, near_misses=20, near_miss_copies=1,
                     speech_seconds_per_crop=30, noise_segments=100, epochs=min(spec["epochs"], 2))
