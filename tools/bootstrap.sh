@@ -13,7 +13,7 @@ PACKAGES=(
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev valgrind
   # firmware build and emulation
-  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
   # training, synthetic speech, plots
   python3 python3-numpy python3-torch python3-flatbuffers python3-scipy python3-matplotlib
   espeak-ng flite sox libsox-fmt-all
