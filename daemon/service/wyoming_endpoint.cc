@@ -27,8 +27,8 @@ std::string join(const std::vector<std::string>& words) {
 
 Result<wyoming::ModelSet> load_wyoming_models(const ServiceSettings& settings) {
   using R = Result<wyoming::ModelSet>;
-  auto model =
-      wyoming::WakeModel::load(settings.model_path, settings.config.model.sidecar, &settings.config);
+  auto model = wyoming::WakeModel::load(settings.model_path, settings.config.model.sidecar,
+                                        &settings.config);
   if (!model) return R::failure("wyoming: model: " + model.error());
   return R::success(wyoming::ModelSet{std::move(*model)});
 }
@@ -51,8 +51,9 @@ Result<std::unique_ptr<WyomingEndpoint>> WyomingEndpoint::start(const ServiceSet
     std::string err = server.error();
     // The shipped unit allows only unix sockets and no network (kwsd.service).
     if (std::getenv("NOTIFY_SOCKET") != nullptr) {
-      err += " (under systemd the unit must allow TCP: see the Wyoming drop-in in "
-             "docs/home-assistant.md)";
+      err +=
+          " (under systemd the unit must allow TCP: see the Wyoming drop-in in "
+          "docs/home-assistant.md)";
     }
     return R::failure(err + " (" + settings.config.wyoming.where + ": wyoming)");
   }
