@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <arpa/inet.h>
+
 #include <filesystem>
 
 #include "config/sidecar.h"
@@ -127,7 +129,61 @@ void read_logging(const YamlReader& r, const YAML::Node& node, LoggingSection* o
          "'" + level + "' is not one of: trace, debug, info, warn, error, critical, off");
 }
 
+void read_wyoming(const YamlReader& r, const YAML::Node& node, WyomingSection* out) {
+  r.check_map(node, "wyoming", {"enabled", "listen", "max_clients", "idle_timeout_ms"});
+  out->where = r.where(node.Mark());
+  if (node["enabled"]) out->enabled = r.get_bool(node["enabled"], "wyoming.enabled");
+  if (node["listen"]) {
+    const std::string listen = r.get_string(node["listen"], "wyoming.listen");
+    if (std::string e = parse_listen_address(listen, &out->host, &out->port); !e.empty()) {
+      r.fail(node["listen"], "wyoming.listen", e);
+    }
+  }
+  if (node["max_clients"]) {
+    out->max_clients = r.get_u32(node["max_clients"], "wyoming.max_clients", 1, 1024);
+  }
+  if (node["idle_timeout_ms"]) {
+    out->idle_timeout_ms =
+        r.get_u32(node["idle_timeout_ms"], "wyoming.idle_timeout_ms", 0, 86400000);
+  }
+}
+
 }  // namespace
+
+std::string parse_listen_address(const std::string& text, std::string* host, uint16_t* port) {
+  std::string h = "127.0.0.1";
+  std::string p = text;
+  if (!text.empty() && text[0] == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return "'" + text + "': expected [IPV6]:PORT, e.g. [::1]:10400";
+    }
+    h = text.substr(1, close - 1);
+    p = text.substr(close + 2);
+    in6_addr a6{};
+    if (::inet_pton(AF_INET6, h.c_str(), &a6) != 1) {
+      return "'" + h + "' is not a numeric IPv6 address";
+    }
+  } else if (const size_t colon = text.find(':'); colon != std::string::npos) {
+    if (text.find(':', colon + 1) != std::string::npos) {
+      return "'" + text + "': an IPv6 address goes in brackets, e.g. [::1]:10400";
+    }
+    h = text.substr(0, colon);
+    p = text.substr(colon + 1);
+    in_addr a4{};
+    if (h != "localhost" && ::inet_pton(AF_INET, h.c_str(), &a4) != 1) {
+      return "'" + h +
+             "' is not a numeric IPv4 address or localhost (0.0.0.0 listens on every interface)";
+    }
+  }
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(p) > 65535) {
+    return "'" + text + "': the port must be a number in 0..65535 (HOST:PORT, [IPV6]:PORT or PORT)";
+  }
+  *host = h;
+  *port = static_cast<uint16_t>(std::stoul(p));
+  return "";
+}
 
 Result<Config> parse_config(const std::string& text, const std::string& source_name) {
   try {
@@ -135,13 +191,19 @@ Result<Config> parse_config(const std::string& text, const std::string& source_n
     const YAML::Node root = r.parse(text);
     Config config;
     config.source = source_name;
-    r.check_map(root, "", {"model", "stage1", "audio", "events", "logging"});
+    r.check_map(root, "", {"model", "stage1", "audio", "events", "logging", "wyoming"});
     if (root.IsNull()) return Result<Config>::success(config);
     if (root["model"]) read_model(r, root["model"], &config.model);
     if (root["stage1"]) read_stage1(r, root["stage1"], &config.stage1);
     if (root["audio"]) read_audio(r, root["audio"], &config.audio);
     if (root["events"]) read_events(r, root["events"], &config.events);
     if (root["logging"]) read_logging(r, root["logging"], &config.logging);
+    if (root["wyoming"]) read_wyoming(r, root["wyoming"], &config.wyoming);
+    if (config.audio.device == kNoAudioDevice && !config.wyoming.enabled) {
+      r.fail(root["audio"]["device"], "audio.device",
+             "'none' (no microphone) needs wyoming.enabled: true, or kwsd has nothing to "
+             "listen to");
+    }
     return Result<Config>::success(config);
   } catch (const detail::ConfigError& e) {
     return Result<Config>::failure(e.what());

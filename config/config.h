@@ -44,8 +44,11 @@ struct Stage1Section {
   std::map<std::string, KeywordSettings> keywords;
 };
 
+// audio.device value for "no microphone": kwsd only serves Wyoming clients.
+inline constexpr const char* kNoAudioDevice = "none";
+
 struct AudioSection {
-  std::string device = "default";  // ALSA PCM name
+  std::string device = "default";  // ALSA PCM name, or kNoAudioDevice
   uint32_t sample_rate = 16000;    // rate asked from the device (resampled to the model's)
   uint32_t channels = 1;           // channels asked from the device (downmixed to mono)
   uint32_t period_ms = 20;         // ALSA period asked from the device (a hint)
@@ -70,6 +73,27 @@ struct EventsSection {
   HookSection hook;
 };
 
+// The Wyoming wake-word server inside kwsd (Home Assistant); off by default.
+struct WyomingSection {
+  bool enabled = false;
+  std::string host = "127.0.0.1";    // numeric IPv4/IPv6 address or "localhost"
+  uint16_t port = 10400;             // 0: a free port chosen at start (logged)
+  uint32_t max_clients = 8;          // connections served at once
+  uint32_t idle_timeout_ms = 60000;  // a silent client is dropped after this (0: never)
+  std::string where;                 // "file:line:col" of the section, for later errors
+
+  // Equal settings (`where` ignored): a reload changing them needs a restart.
+  bool same_settings(const WyomingSection& o) const {
+    return enabled == o.enabled && host == o.host && port == o.port &&
+           max_clients == o.max_clients && idle_timeout_ms == o.idle_timeout_ms;
+  }
+};
+
+// Splits wyoming.listen: "HOST:PORT", "[IPV6]:PORT" or "PORT" (host 127.0.0.1).
+// HOST must be a numeric IPv4 or IPv6 address or "localhost"; PORT 0..65535.
+// Returns "" or what is wrong.
+std::string parse_listen_address(const std::string& text, std::string* host, uint16_t* port);
+
 struct LoggingSection {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
 };
@@ -81,6 +105,7 @@ struct Config {
   AudioSection audio;
   EventsSection events;
   LoggingSection logging;
+  WyomingSection wyoming;
 };
 
 // Parses YAML text; `source_name` names it in messages.

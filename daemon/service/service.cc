@@ -153,6 +153,9 @@ void Service::do_reload() {
   settings_.preroll_ms = next->preroll_ms;  // history keeps preroll + 1 s slack; clipped if larger
   stats_.reloads.fetch_add(1, std::memory_order_relaxed);
   spdlog::info("reload: stage1 keywords and hook updated");
+  if (reload_listener_) {
+    if (std::string e = reload_listener_(*next); !e.empty()) spdlog::error("reload: {}", e);
+  }
   notifier_.status("running");
 }
 

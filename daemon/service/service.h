@@ -28,6 +28,9 @@
 namespace kws::daemon {
 
 using SettingsLoader = std::function<Result<ServiceSettings>()>;
+// Told about each reload the detector accepted (on the processing thread);
+// returns "" or an error to log (the detector's reload stands either way).
+using ReloadListener = std::function<std::string(const ServiceSettings& next)>;
 
 struct ServiceStats {
   std::atomic<uint64_t> events{0};
@@ -57,6 +60,8 @@ class Service {
 
   // Extra consumers (tests); call before start().
   void add_consumer(EventConsumer* consumer) { extra_consumers_.push_back(consumer); }
+  // Another part to reload with the detector (kwsd's Wyoming server); before start().
+  void set_reload_listener(ReloadListener listener) { reload_listener_ = std::move(listener); }
 
   const ServiceStats& stats() const { return stats_; }
   const CaptureStats& capture_stats() const { return capture_->stats(); }
@@ -72,6 +77,7 @@ class Service {
   std::unique_ptr<AudioSource> source_;
   std::unique_ptr<Detector> detector_;
   SettingsLoader reload_loader_;
+  ReloadListener reload_listener_;
   bool foreground_;
 
   std::vector<int16_t> ring_storage_;

@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -18,14 +20,16 @@
 #include "daemon/capture/capture_devices.h"
 #include "daemon/capture/memory_source.h"
 #include "daemon/service/model_detector.h"
+#include "daemon/service/notifier.h"
 #include "daemon/service/service.h"
 #include "daemon/service/shipped_files.h"
+#include "daemon/service/wyoming_endpoint.h"
 
 namespace kws::daemon {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: kwsd [--config FILE] [--device NAME] [--model PATH] [--verbose]\n"
+    "usage: kwsd [--config FILE] [--device NAME|none] [--model PATH] [--verbose]\n"
     "       kwsd --list-devices\n"
     "       kwsd --check-config [--config FILE]\n";
 
@@ -117,9 +121,14 @@ int replay_sample(ServiceSettings settings, std::unique_ptr<Detector> detector) 
 // sigtimedwait, so handlers never run inside the pipeline or ALSA.
 class SignalThread {
  public:
-  explicit SignalThread(Service* service) : service_(service) {
+  // Runs `reload` on SIGHUP and `stop` on SIGTERM/SIGINT, in this thread.
+  SignalThread(std::function<void()> reload, std::function<void()> stop)
+      : reload_(std::move(reload)), stop_(std::move(stop)) {
     thread_ = std::thread([this] { loop(); });
   }
+  explicit SignalThread(Service* service)
+      : SignalThread([service] { service->request_reload(); },
+                     [service] { service->request_stop(); }) {}
   ~SignalThread() {
     done_.store(true);
     thread_.join();
@@ -148,18 +157,64 @@ class SignalThread {
       const int sig = sigtimedwait(&set, nullptr, &timeout);
       if (sig == SIGHUP) {
         spdlog::info("SIGHUP: reloading the configuration");
-        service_->request_reload();
+        reload_();
       } else if (sig == SIGTERM || sig == SIGINT) {
         spdlog::info("{}: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-        service_->request_stop();
+        stop_();
       }
     }
   }
 
-  Service* service_;
+  std::function<void()> reload_;
+  std::function<void()> stop_;
   std::atomic<bool> done_{false};
   std::thread thread_;
 };
+
+// audio.device: none: no capture, no detector; only the Wyoming server runs.
+// The main thread pings the watchdog and does the reloads the signal thread asks for.
+int serve_wyoming_only(const Args& args, const ServiceSettings& settings) {
+  SignalThread::block_all();
+  Result<std::unique_ptr<WyomingEndpoint>> endpoint = WyomingEndpoint::start(settings);
+  if (!endpoint) {
+    spdlog::error("{}", endpoint.error());
+    return 1;
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<bool> reload{false};
+  Notifier notifier;
+  const std::string status = "no microphone (audio.device: none); serving Wyoming clients";
+  spdlog::info("kwsd: {}", status);
+  notifier.ready(status);
+  {
+    SignalThread signals([&] { reload.store(true); }, [&] { stop.store(true); });
+    while (!stop.load()) {
+      notifier.watchdog_tick();
+      if (reload.exchange(false)) {
+        notifier.reloading();
+        std::string err;
+        Result<ServiceSettings> next =
+            args.config.empty()
+                ? Result<ServiceSettings>::failure("no config file to reload from; nothing changed")
+                : load(args);
+        if (!next) {
+          err = next.error();
+        } else if (next->device != settings.device) {
+          spdlog::warn("reload: a change of audio.device needs a restart; ignored");
+        }
+        if (err.empty()) err = (*endpoint)->reload(*next);
+        if (!err.empty()) {
+          spdlog::error("reload rejected, the previous configuration stays in force: {}", err);
+        }
+        notifier.status(err.empty() ? "running" : "running (last reload rejected)");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  notifier.stopping();
+  (*endpoint)->stop();
+  return 0;
+}
 
 }  // namespace
 
@@ -194,15 +249,45 @@ int service_main(int argc, char** argv, const DetectorFactory& make_detector) {
     return 1;
   }
   if (!args.verbose) spdlog::set_level(spdlog::level::from_str(settings->config.logging.level));
+  const config::WyomingSection& wyoming = settings->config.wyoming;
+  const bool no_mic = settings->device == config::kNoAudioDevice;
+  if (no_mic && !wyoming.enabled) {
+    spdlog::error("audio.device 'none' (no microphone) needs wyoming.enabled: true in the config");
+    return 1;
+  }
+  if (no_mic) {
+    if (args.check_config) {
+      Result<wyoming::ModelSet> models = load_wyoming_models(*settings);
+      if (!models) {
+        spdlog::error("{}", models.error());
+        return 1;
+      }
+      std::printf("%s: configuration OK (no microphone, model '%s', Wyoming on %s port %u)\n",
+                  args.config.empty() ? "defaults" : args.config.c_str(),
+                  settings->model_path.c_str(), wyoming.host.c_str(),
+                  static_cast<unsigned>(wyoming.port));
+      return 0;
+    }
+    return serve_wyoming_only(args, *settings);
+  }
   Result<std::unique_ptr<Detector>> detector = make_detector(*settings);
   if (!detector.ok()) {
     spdlog::error("{}", detector.error());
     return 1;
   }
   if (args.check_config) {
-    std::printf("%s: configuration OK (device '%s', model '%s')\n",
+    std::string extra;
+    if (wyoming.enabled) {
+      Result<wyoming::ModelSet> models = load_wyoming_models(*settings);
+      if (!models) {
+        spdlog::error("{}", models.error());
+        return 1;
+      }
+      extra = ", Wyoming on " + wyoming.host + " port " + std::to_string(wyoming.port);
+    }
+    std::printf("%s: configuration OK (device '%s', model '%s'%s)\n",
                 args.config.empty() ? "defaults" : args.config.c_str(), settings->device.c_str(),
-                settings->model_path.c_str());
+                settings->model_path.c_str(), extra.c_str());
     return 0;
   }
 
@@ -222,18 +307,37 @@ int service_main(int argc, char** argv, const DetectorFactory& make_detector) {
     }
   }
   SignalThread::block_all();  // before any thread exists, so all inherit it
+  // The Wyoming server is up before the service reports READY=1.
+  std::unique_ptr<WyomingEndpoint> endpoint;
+  if (wyoming.enabled) {
+    Result<std::unique_ptr<WyomingEndpoint>> started = WyomingEndpoint::start(*settings);
+    if (!started) {
+      spdlog::error("{}", started.error());
+      return 1;
+    }
+    endpoint = std::move(*started);
+  }
   SettingsLoader reload;
   if (!args.config.empty()) reload = [args] { return load(args); };
   const bool foreground = std::getenv("NOTIFY_SOCKET") == nullptr;
   Service service(*settings, std::make_unique<AlsaSource>(ac), std::move(*detector), reload,
                   foreground);
+  if (endpoint) {
+    service.set_reload_listener(
+        [&endpoint](const ServiceSettings& next) { return endpoint->reload(next); });
+  }
   const std::string err = service.start();
   if (!err.empty()) {
     spdlog::error("{}", err);
     return 1;
   }
-  SignalThread signals(&service);
-  return service.run();
+  int code = 0;
+  {
+    SignalThread signals(&service);
+    code = service.run();
+  }
+  if (endpoint) endpoint->stop();
+  return code;
 }
 
 }  // namespace kws::daemon

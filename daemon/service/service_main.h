@@ -1,5 +1,5 @@
 // kwsd's command line:
-//   kwsd [--config FILE] [--device NAME] [--model PATH] [--verbose]
+//   kwsd [--config FILE] [--device NAME|none] [--model PATH] [--verbose]
 //   kwsd --list-devices
 //   kwsd --check-config [--config FILE]
 // Without --config the defaults apply (device "default", the shipped model,
@@ -10,6 +10,10 @@
 // Runs in the foreground with human-readable log lines on stderr; under
 // systemd (NOTIFY_SOCKET set) it notifies READY=1 and pings the watchdog.
 // SIGTERM/SIGINT stop cleanly, SIGHUP reloads the config file.
+// With `wyoming: {enabled: true}` kwsd also serves the Wyoming wake-word
+// protocol (wyoming_endpoint.h) with the same model and keyword settings;
+// with audio.device "none" (or --device none) it serves only that, without
+// opening any capture device.
 #pragma once
 
 #include <functional>

@@ -1,5 +1,6 @@
-// kws-wyoming: the Wyoming wake-word server on its own, until `kwsd --wyoming`
-// is wired in (same code: kws::wyoming::serve).
+// kws-wyoming: the Wyoming wake-word server on its own, with models from the
+// command line. kwsd serves the same Server from its config (`wyoming:`
+// section, daemon/service/wyoming_endpoint.h); this tool ignores that section.
 //
 //   kws-wyoming --model M.tflite [--sidecar S.yaml] [--model M2.tflite ...]
 //               [--config kwsd.yaml] [--listen [HOST:]PORT] [--max-clients N]

@@ -72,6 +72,7 @@ struct Server::Impl {
   };
 
   ServerOptions options;
+  std::mutex models_mu;  // guards models (set_models swaps them)
   ModelSet models;
   int listen_fd = -1;
   int stop_pipe[2] = {-1, -1};  // written once by stop(); every thread polls the read end
@@ -196,7 +197,12 @@ struct Server::Impl {
   }
 
   void serve_client(int fd, uint64_t id, const std::string& peer) {
-    auto session = Session::create(models, options.program);
+    ModelSet current;
+    {
+      std::lock_guard<std::mutex> lock(models_mu);
+      current = models;
+    }
+    auto session = Session::create(current, options.program);
     if (!session) {
       rejected.fetch_add(1);
       spdlog::error("wyoming: client {} ({}) refused: {}", id, peer, session.error());
@@ -272,12 +278,28 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options, Mode
   if (std::string e = impl->listen_on(); !e.empty()) return R::failure("wyoming: " + e);
   Impl* raw = impl.get();
   impl->acceptor = std::thread([raw] { raw->accept_loop(); });
-  spdlog::info("wyoming: listening on {}:{} (max {} clients)", options.host, raw->port,
-               options.max_clients);
+  const bool v6 = options.host.find(':') != std::string::npos;
+  spdlog::info("wyoming: listening on {}{}{}:{} (max {} clients)", v6 ? "[" : "", options.host,
+               v6 ? "]" : "", raw->port, options.max_clients);
   return R::success(std::unique_ptr<Server>(new Server(std::move(impl))));
 }
 
 uint16_t Server::port() const { return impl_->port; }
+
+std::string Server::set_models(ModelSet models) {
+  if (models.empty()) return "wyoming: no wake-word model to serve";
+  std::lock_guard<std::mutex> lock(impl_->models_mu);
+  const uint32_t rate = impl_->models[0]->info().frontend.sample_rate;
+  for (const auto& m : models) {
+    if (m->info().frontend.sample_rate != rate) {
+      return "wyoming: " + m->path() + " runs at " +
+             std::to_string(m->info().frontend.sample_rate) + " Hz, the served models at " +
+             std::to_string(rate) + " Hz";
+    }
+  }
+  impl_->models = std::move(models);
+  return "";
+}
 
 void Server::stop() {
   if (!impl_ || impl_->stopping.exchange(true)) return;

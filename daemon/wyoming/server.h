@@ -50,6 +50,10 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   uint16_t port() const;
+  // Clients connecting from now on get sessions of `models` (a reload);
+  // connected clients keep the models they started with. "" or why not
+  // (empty set, or a sample rate the running models do not share).
+  std::string set_models(ModelSet models);
   // Closes the listener and every client, joins all threads. Idempotent.
   void stop();
   ServerStats stats() const;
@@ -65,7 +69,8 @@ Result<ServerOptions> parse_endpoint(const std::string& spec, ServerOptions base
 
 // Runs a server until SIGINT or SIGTERM (blocked in the calling thread and
 // waited for here). Returns a process exit code: 0 after a signal, 1 if the
-// server could not start. For `kwsd --wyoming` and the kws-wyoming tool.
+// server could not start. For the kws-wyoming tool (kwsd runs a Server
+// under its own signal handling: daemon/service/wyoming_endpoint.h).
 int serve(const ServerOptions& options, const ModelSet& models);
 
 }  // namespace kws::wyoming

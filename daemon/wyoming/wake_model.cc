@@ -39,8 +39,9 @@ Result<std::shared_ptr<const WakeModel>> WakeModel::load(const std::string& path
   m->path_ = path;
   std::ifstream in(path, std::ios::binary);
   if (!in) return R::failure(path + ": cannot open model file");
-  m->bytes_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (Status s = m->tflite_.parse(m->bytes_.data(), m->bytes_.size()); !s.ok()) {
+  m->bytes_ = std::make_shared<const std::vector<uint8_t>>(std::istreambuf_iterator<char>(in),
+                                                           std::istreambuf_iterator<char>());
+  if (Status s = m->tflite_.parse(m->bytes_->data(), m->bytes_->size()); !s.ok()) {
     return R::failure(path + ": " + s.message());
   }
   const uint8_t* meta = nullptr;
@@ -51,10 +52,33 @@ Result<std::shared_ptr<const WakeModel>> WakeModel::load(const std::string& path
   }
   Result<config::ResolvedModelInfo> resolved = config::resolve_model_info(path, embedded, sidecar);
   if (!resolved) return R::failure(resolved.error());
-  m->info_ = resolved->info;
+  m->base_info_ = resolved->info;
   m->origin_ = resolved->origin;
+  return finish(std::move(m), config);
+}
+
+Result<std::shared_ptr<const WakeModel>> WakeModel::with_config(
+    const config::Config& config) const {
+  std::shared_ptr<WakeModel> m(new WakeModel());
+  m->path_ = path_;
+  m->bytes_ = bytes_;
+  m->base_info_ = base_info_;
+  m->origin_ = origin_;
+  return finish(std::move(m), &config);
+}
+
+Result<std::shared_ptr<const WakeModel>> WakeModel::finish(std::shared_ptr<WakeModel> m,
+                                                           const config::Config* config) {
+  using R = Result<std::shared_ptr<const WakeModel>>;
+  const std::string& path = m->path_;
+  if (!m->tflite_.parsed()) {
+    if (Status s = m->tflite_.parse(m->bytes_->data(), m->bytes_->size()); !s.ok()) {
+      return R::failure(path + ": " + s.message());
+    }
+  }
+  m->info_ = m->base_info_;
   if (config != nullptr) {
-    Result<ModelInfo> applied = config::apply_config(*config, m->info_);
+    Result<ModelInfo> applied = config::apply_config(*config, m->base_info_);
     if (!applied) return R::failure(applied.error());
     m->info_ = *applied;
   }

@@ -31,6 +31,11 @@ class WakeModel {
                                                        const std::string& sidecar = "",
                                                        const config::Config* config = nullptr);
 
+  // The same model file with `config`'s overrides applied afresh to the
+  // model's own description (not on top of this one's). Shares the file's
+  // bytes; checked like load(). For reloads: new sessions use the result.
+  Result<std::shared_ptr<const WakeModel>> with_config(const config::Config& config) const;
+
   WakeModel(const WakeModel&) = delete;
   WakeModel& operator=(const WakeModel&) = delete;
 
@@ -47,9 +52,15 @@ class WakeModel {
   friend class ModelInstance;
   WakeModel() = default;
 
+  // Parses *bytes_, applies `config` (may be null) to base_info_, sizes and
+  // checks one instance.
+  static Result<std::shared_ptr<const WakeModel>> finish(std::shared_ptr<WakeModel> m,
+                                                         const config::Config* config);
+
   std::string path_;
-  std::vector<uint8_t> bytes_;  // the .tflite; tflite_ points into it
+  std::shared_ptr<const std::vector<uint8_t>> bytes_;  // the .tflite; tflite_ points into it
   nn::TfliteModel tflite_;
+  ModelInfo base_info_;  // embedded metadata or sidecar, before kwsd.yaml
   ModelInfo info_;
   std::string origin_;
   size_t classifier_bytes_ = 0;

@@ -182,6 +182,85 @@ TEST(Config, ExampleConfigLoads) {
   EXPECT_EQ(r->audio.period_ms, 20u);
 }
 
+TEST(Config, WyomingIsOffByDefaultOnLoopback) {
+  const Config c = parse_ok("");
+  EXPECT_FALSE(c.wyoming.enabled);
+  EXPECT_EQ(c.wyoming.host, "127.0.0.1");
+  EXPECT_EQ(c.wyoming.port, 10400u);
+  EXPECT_EQ(c.wyoming.max_clients, 8u);
+  EXPECT_EQ(c.wyoming.idle_timeout_ms, 60000u);
+  Result<Config> example = load_config(KWS_EXAMPLE_CONFIG);
+  ASSERT_TRUE(example.ok()) << example.error();
+  EXPECT_FALSE(example->wyoming.enabled) << "the example must not open a TCP port";
+  EXPECT_EQ(example->wyoming.host, "127.0.0.1");
+  EXPECT_EQ(example->wyoming.port, 10400u);
+}
+
+TEST(Config, ReadsTheWyomingSection) {
+  const Config c = parse_ok(
+      "wyoming:\n  enabled: true\n  listen: 0.0.0.0:10700\n  max_clients: 3\n"
+      "  idle_timeout_ms: 0\n");
+  EXPECT_TRUE(c.wyoming.enabled);
+  EXPECT_EQ(c.wyoming.host, "0.0.0.0");
+  EXPECT_EQ(c.wyoming.port, 10700u);
+  EXPECT_EQ(c.wyoming.max_clients, 3u);
+  EXPECT_EQ(c.wyoming.idle_timeout_ms, 0u);
+  EXPECT_EQ(c.wyoming.where, "kwsd.yaml:2:3");
+  const Config v6 = parse_ok("wyoming: {listen: '[::1]:10401'}");
+  EXPECT_EQ(v6.wyoming.host, "::1");
+  EXPECT_EQ(v6.wyoming.port, 10401u);
+  const Config bare = parse_ok("wyoming: {listen: 0}");
+  EXPECT_EQ(bare.wyoming.host, "127.0.0.1");
+  EXPECT_EQ(bare.wyoming.port, 0u);
+  EXPECT_EQ(parse_ok("wyoming: {listen: 'localhost:1'}").wyoming.host, "localhost");
+}
+
+TEST(Config, WyomingErrorsNameKeyAndLine) {
+  EXPECT_THAT(parse_error("wyoming:\n  enabled: true\n  port: 10400\n"),
+              HasSubstr("kwsd.yaml:3:3: wyoming.port: unknown key"));
+  EXPECT_THAT(parse_error("wyoming:\n  enabled: yes please\n"),
+              HasSubstr("kwsd.yaml:2:12: wyoming.enabled: expected true or false"));
+  EXPECT_THAT(parse_error("wyoming: on\n"), HasSubstr("kwsd.yaml:1:10: wyoming: expected a map"));
+  EXPECT_THAT(parse_error("wyoming:\n  listen: [a]\n"),
+              HasSubstr("kwsd.yaml:2:11: wyoming.listen: expected a string, got a list"));
+  EXPECT_THAT(parse_error("wyoming:\n  max_clients: 0\n"),
+              HasSubstr("kwsd.yaml:2:16: wyoming.max_clients: 0 is out of range [1, 1024]"));
+  EXPECT_THAT(parse_error("wyoming:\n  max_clients: many\n"),
+              HasSubstr("wyoming.max_clients: expected an integer, got 'many'"));
+  EXPECT_THAT(parse_error("wyoming:\n  idle_timeout_ms: -1\n"),
+              HasSubstr("kwsd.yaml:2:20: wyoming.idle_timeout_ms: -1 is out of range"));
+}
+
+TEST(Config, WyomingListenAddressIsChecked) {
+  auto listen_error = [](const std::string& value) {
+    return parse_error("wyoming:\n  enabled: true\n  listen: '" + value + "'\n");
+  };
+  EXPECT_THAT(listen_error("127.0.0.1:65536"),
+              HasSubstr("kwsd.yaml:3:11: wyoming.listen: '127.0.0.1:65536': the port must be a "
+                        "number in 0..65535"));
+  EXPECT_THAT(listen_error("127.0.0.1:"), HasSubstr("wyoming.listen: '127.0.0.1:': the port"));
+  EXPECT_THAT(listen_error("127.0.0.1:http"), HasSubstr("the port must be a number"));
+  EXPECT_THAT(listen_error(""), HasSubstr("kwsd.yaml:3:11: wyoming.listen: '': the port"));
+  EXPECT_THAT(listen_error("300.1.2.3:10400"),
+              HasSubstr("kwsd.yaml:3:11: wyoming.listen: '300.1.2.3' is not a numeric IPv4 "
+                        "address or localhost"));
+  EXPECT_THAT(listen_error("homeassistant.lan:10400"),
+              HasSubstr("'homeassistant.lan' is not a numeric IPv4 address"));
+  EXPECT_THAT(listen_error("::1:10400"), HasSubstr("an IPv6 address goes in brackets"));
+  EXPECT_THAT(listen_error("[::1]10400"), HasSubstr("expected [IPV6]:PORT"));
+  EXPECT_THAT(listen_error("[::g]:10400"), HasSubstr("'::g' is not a numeric IPv6 address"));
+}
+
+TEST(Config, NoMicrophoneNeedsWyoming) {
+  EXPECT_THAT(parse_error("audio:\n  device: none\n"),
+              HasSubstr("kwsd.yaml:2:11: audio.device: 'none' (no microphone) needs "
+                        "wyoming.enabled: true"));
+  EXPECT_THAT(parse_error("audio: {device: none}\nwyoming: {enabled: false}\n"),
+              HasSubstr("audio.device: 'none'"));
+  const Config c = parse_ok("audio: {device: none}\nwyoming: {enabled: true}\n");
+  EXPECT_EQ(c.audio.device, kNoAudioDevice);
+}
+
 ModelInfo three_label_model() {
   ModelInfo info;
   info.num_labels = 3;

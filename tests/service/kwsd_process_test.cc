@@ -1,6 +1,9 @@
 // The kwsd binary as a process: the real model, the real ALSA path (file
 // plugin), the real signal path (SIGTERM, SIGINT, SIGHUP sent with kill()).
 //
+// With `wyoming:` enabled, a Wyoming test client (tests/wyoming/test_client.h)
+// streams the same clip over TCP and gets the same detections.
+//
 // Audio: models/sample.wav ("computer ... jarvis", made by
 // models/make_sample.sh) as the capture device's infile. Model: the shipped
 // models/kwsd_default.tflite (skipped with a message while it is absent).
@@ -24,6 +27,7 @@
 
 #include "daemon/audio/audio_file.h"
 #include "tests/service/alsa_test_env.h"
+#include "tests/wyoming/test_client.h"
 
 namespace kws::daemon {
 namespace {
@@ -313,6 +317,196 @@ TEST_F(KwsdProcessTest, DefaultRunWithoutACaptureDeviceReplaysTheSampleAndExitsZ
   EXPECT_EQ(Count(out, "\n"), 2u) << out;
   EXPECT_NE(out.find("\"keyword\":\"computer\""), std::string::npos) << out;
   EXPECT_NE(out.find("\"keyword\":\"jarvis\""), std::string::npos) << out;
+}
+
+// The port kwsd logged for its Wyoming server, or 0 before that line.
+uint16_t WyomingPort(const std::string& log) {
+  const std::string mark = "wyoming: listening on 127.0.0.1:";
+  const size_t at = log.find(mark);
+  if (at == std::string::npos) return 0;
+  return static_cast<uint16_t>(std::atoi(log.c_str() + at + mark.size()));
+}
+
+struct WyomingReply {
+  std::vector<std::string> detections;  // "name@timestamp_ms"
+  std::vector<std::string> wake_words;  // from the info answering a describe sent after the audio
+};
+
+// Streams 16 kHz mono audio as one Wyoming stream (20 ms chunks), then describe.
+WyomingReply StreamOverWyoming(wyoming::testing::TestClient* c, const std::vector<int16_t>& pcm) {
+  using wyoming::Json;
+  WyomingReply r;
+  Json format = Json::object();
+  format.set("rate", Json::number(16000));
+  format.set("width", Json::number(2));
+  format.set("channels", Json::number(1));
+  EXPECT_TRUE(c->send("audio-start", format));
+  for (size_t i = 0; i < pcm.size(); i += 320) {
+    EXPECT_TRUE(c->send_chunk(pcm.data() + i, std::min<size_t>(320, pcm.size() - i)));
+  }
+  EXPECT_TRUE(c->send("audio-stop"));
+  EXPECT_TRUE(c->send("describe"));
+  auto events = c->until("info", 60000);
+  EXPECT_TRUE(events.has_value()) << "no info after the stream";
+  if (!events) return r;
+  for (const wyoming::Event& e : *events) {
+    if (e.type == "detection") {
+      r.detections.push_back(
+          e.data.find("name")->as_string() + "@" +
+          std::to_string(static_cast<int64_t>(e.data.find("timestamp")->as_number())));
+    } else if (e.type == "info") {
+      for (const Json& m : e.data.find("wake")->items()[0].find("models")->items()) {
+        r.wake_words.push_back(m.find("name")->as_string());
+      }
+    }
+  }
+  return r;
+}
+
+class KwsdWyomingTest : public KwsdProcessTest {
+ protected:
+  void SetUp() override {
+    KwsdProcessTest::SetUp();
+    if (IsSkipped()) return;
+    Result<std::vector<int16_t>> audio = audio::read_audio_file(kSample, 16000);
+    ASSERT_TRUE(audio.ok()) << audio.error();
+    pcm_ = *audio;
+  }
+
+  // Wyoming on a free loopback port (port 0: kwsd logs the one it got).
+  std::string WriteWyomingConfig(const std::string& device, const std::string& stage1) {
+    const std::string path = dir_ + "/kwsd.yaml";
+    std::ofstream(path) << "model: {path: " << kModel << "}\n"
+                        << stage1 << "audio:\n  device: " << device << "\n  ring_ms: 60000\n"
+                        << "events: {stdout_json: true}\n"
+                        << "wyoming:\n  enabled: true\n  listen: 127.0.0.1:0\n"
+                        << "  max_clients: 4\n";
+    return path;
+  }
+
+  uint16_t WaitForPort(KwsdProcess* kwsd) {
+    uint16_t port = 0;
+    WaitFor([&] {
+      port = WyomingPort(kwsd->err());
+      return port != 0 || !kwsd->running();
+    });
+    return port;
+  }
+
+  std::vector<int16_t> pcm_;
+};
+
+// The clip's detections by `kwsd replay` and the microphone path: computer
+// ending at 1.670 s, jarvis at 3.710 s.
+const std::vector<std::string> kBoth = {"computer@1670", "jarvis@3710"};
+
+TEST_F(KwsdWyomingTest, ServesWyomingBesideTheMicrophoneWithTheSameDetections) {
+  const std::string cfg = WriteWyomingConfig("kwsfile", "");
+  KwsdProcess kwsd({"--config", cfg}, dir_, Env());
+  const uint16_t port = WaitForPort(&kwsd);
+  ASSERT_NE(port, 0) << kwsd.err();
+  ASSERT_TRUE(WaitFor([&] {
+    return kwsd.err().find("listening on 'kwsfile'") != std::string::npos;
+  })) << kwsd.err();
+
+  wyoming::testing::TestClient client;
+  ASSERT_TRUE(client.connect(port));
+  const WyomingReply reply = StreamOverWyoming(&client, pcm_);
+  EXPECT_EQ(reply.detections, kBoth);
+  EXPECT_EQ(reply.wake_words, (std::vector<std::string>{"computer", "jarvis"}));
+  client.close();
+  // The microphone (file plugin) path ran too.
+  EXPECT_TRUE(WaitFor([&] { return Count(kwsd.out(), "\"type\":\"detection\"") >= 2; }))
+      << kwsd.out();
+  // One SIGHUP retunes both the microphone path and the Wyoming server.
+  WriteWyomingConfig("kwsfile", "stage1:\n  keywords:\n    jarvis: {enabled: false}\n");
+  kwsd.signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] {
+    return kwsd.err().find(
+               "wyoming: reload: new sessions use the stage1 keyword settings (wake "
+               "words computer)") != std::string::npos;
+  })) << kwsd.err();
+  EXPECT_NE(kwsd.err().find("keyword 'jarvis': disabled"), std::string::npos) << kwsd.err();
+
+  kwsd.signal(SIGTERM);
+  const int status = kwsd.wait();
+  EXPECT_TRUE(CleanExit(status)) << "status " << status << "\n" << kwsd.err();
+  EXPECT_NE(kwsd.err().find("SIGTERM: stopping"), std::string::npos) << kwsd.err();
+  EXPECT_NE(kwsd.err().find("wyoming: stopped; served 1 clients (0 refused, 0 dropped), 2 "
+                            "detections"),
+            std::string::npos)
+      << kwsd.err();
+}
+
+TEST_F(KwsdWyomingTest, ServesWyomingWithoutAMicrophoneAndReloadsKeywordsForNewSessions) {
+  // No ALSA device exists at all: audio.device none must not touch ALSA.
+  std::ofstream(dir_ + "/empty.conf") << "# no devices\n";
+  const std::vector<std::pair<std::string, std::string>> env = {
+      {"ALSA_CONFIG_PATH", dir_ + "/empty.conf"}};
+  const std::string cfg = WriteWyomingConfig("none", "");
+  KwsdProcess kwsd({"--config", cfg}, dir_, env);
+  const uint16_t port = WaitForPort(&kwsd);
+  ASSERT_NE(port, 0) << kwsd.err();
+  EXPECT_NE(kwsd.err().find("no microphone (audio.device: none)"), std::string::npos) << kwsd.err();
+
+  wyoming::testing::TestClient first;
+  ASSERT_TRUE(first.connect(port));
+  EXPECT_EQ(StreamOverWyoming(&first, pcm_).detections, kBoth);
+  first.close();
+  wyoming::testing::TestClient before_reload;  // connected before the reload, streams after it
+  ASSERT_TRUE(before_reload.connect(port));
+  ASSERT_TRUE(before_reload.send("ping"));
+  auto pong = before_reload.next(10000);
+  ASSERT_TRUE(pong.has_value());
+  EXPECT_EQ(pong->type, "pong");
+
+  WriteWyomingConfig("none", "stage1:\n  keywords:\n    jarvis: {enabled: false}\n");
+  kwsd.signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] {
+    return kwsd.err().find(
+               "wyoming: reload: new sessions use the stage1 keyword settings (wake "
+               "words computer)") != std::string::npos;
+  })) << kwsd.err();
+
+  wyoming::testing::TestClient after_reload;
+  ASSERT_TRUE(after_reload.connect(port));
+  const WyomingReply retuned = StreamOverWyoming(&after_reload, pcm_);
+  EXPECT_EQ(retuned.detections, std::vector<std::string>{"computer@1670"});
+  EXPECT_EQ(retuned.wake_words, std::vector<std::string>{"computer"});
+  // The session that already existed keeps the settings it started with.
+  EXPECT_EQ(StreamOverWyoming(&before_reload, pcm_).detections, kBoth);
+
+  // A broken reload is rejected and named; the server keeps going.
+  WriteWyomingConfig("none", "stage1:\n  keywords:\n    alexa: {threshold: 0.1}\n");
+  kwsd.signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return kwsd.err().find("reload rejected") != std::string::npos; }))
+      << kwsd.err();
+  EXPECT_NE(kwsd.err().find("stage1.keywords.alexa: the model has no such label"),
+            std::string::npos)
+      << kwsd.err();
+  EXPECT_TRUE(kwsd.running());
+
+  kwsd.signal(SIGTERM);
+  const int status = kwsd.wait();
+  EXPECT_TRUE(CleanExit(status)) << "status " << status << "\n" << kwsd.err();
+  EXPECT_NE(kwsd.err().find("wyoming: stopped; served 3 clients (0 refused, 0 dropped), 5 "
+                            "detections"),
+            std::string::npos)
+      << kwsd.err();
+  EXPECT_EQ(kwsd.err().find("ALSA lib"), std::string::npos) << kwsd.err();
+  EXPECT_EQ(kwsd.out(), "") << "Wyoming detections go to the Wyoming clients only";
+}
+
+TEST_F(KwsdWyomingTest, NoMicrophoneWithoutWyomingIsAClearError) {
+  const std::string cfg = dir_ + "/plain.yaml";
+  std::ofstream(cfg) << "model: {path: " << kModel << "}\n";
+  KwsdProcess kwsd({"--config", cfg, "--device", "none"}, dir_, Env());
+  const int status = kwsd.wait();
+  ASSERT_NE(status, -1);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+  EXPECT_NE(kwsd.err().find("audio.device 'none' (no microphone) needs wyoming.enabled: true"),
+            std::string::npos)
+      << kwsd.err();
 }
 
 }  // namespace

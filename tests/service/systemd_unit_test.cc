@@ -1,4 +1,5 @@
-// systemd/kwsd.service parses cleanly (systemd-analyze verify prints nothing).
+// systemd/kwsd.service parses cleanly (systemd-analyze verify prints nothing),
+// alone and with the Wyoming drop-in systemd/wyoming.conf.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -54,6 +55,21 @@ TEST(SystemdUnit, VerifiesCleanly) {
   // verify exits 0 even for ignored (bad) lines, so any output is a failure.
   const std::string out = RunCapturing("systemd-analyze verify '" + path + "' 2>&1");
   EXPECT_EQ(out, "") << out;
+  // The Wyoming drop-in, appended as a second [Service] section (what
+  // systemd does with a drop-in): still clean, and it opens TCP.
+  std::ifstream drop_in(KWS_SOURCE_DIR "/systemd/wyoming.conf");
+  ASSERT_TRUE(drop_in) << "systemd/wyoming.conf missing";
+  std::stringstream ds;
+  ds << drop_in.rdbuf();
+  const std::string extra = ds.str();
+  for (const char* required :
+       {"PrivateNetwork=no", "RestrictAddressFamilies=\n",
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "IPAddressAllow=localhost"}) {
+    EXPECT_NE(extra.find(required), std::string::npos) << "drop-in lacks " << required;
+  }
+  std::ofstream(path) << unit << "\n" << extra;
+  const std::string out2 = RunCapturing("systemd-analyze verify --man=no '" + path + "' 2>&1");
+  EXPECT_EQ(out2, "") << out2;
   std::remove(path.c_str());
   std::remove(dir.c_str());
 }
