@@ -172,5 +172,63 @@ class Data(unittest.TestCase):
                 dataset.check_clips([bad, silent], "x")
 
 
+class BadClips(unittest.TestCase):
+    """Damaged, too-low-rate and resampled clips; test/train overlap in train-keyword."""
+
+    def _burst(self, path, rate):
+        rng = np.random.default_rng(3)
+        t = np.arange(int(1.5 * 16000)) / 16000
+        x = 0.001 * rng.standard_normal(len(t))
+        x[8000:16000] += 0.3 * np.sin(2 * np.pi * 300 * t[8000:16000])
+        from common import write_wav
+        tmp = path + ".16k.wav"
+        write_wav(tmp, x.astype(np.float32))
+        subprocess.run(["sox", tmp, "-r", str(rate), path], check=True)
+        os.remove(tmp)
+
+    def test_truncated_low_rate_and_resampled_clips(self):
+        import contextlib
+        import io
+        from common import TrainError, read_audio
+        with tempfile.TemporaryDirectory() as d:
+            good, low, trunc = (os.path.join(d, n) for n in ("good.wav", "low.wav", "trunc.flac"))
+            self._burst(good, 44100)
+            self._burst(low, 4000)
+            self._burst(trunc, 16000)
+            with open(trunc, "rb") as f:
+                data = f.read()
+            with open(trunc, "wb") as f:
+                f.write(data[: len(data) // 2])  # sox decodes half, prints FAIL, exits 0
+            with self.assertRaisesRegex(TrainError, "cannot read audio"):
+                read_audio(trunc)
+            self.assertEqual(dataset.source_rate(good), 44100)
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                got = dataset.check_clips([good, low, trunc], "x")
+            self.assertEqual(sorted(got), [good])
+            self.assertIn("1 at 44100 Hz); resampled", err.getvalue())
+            self.assertIn("4000 Hz is below 8000 Hz", err.getvalue())
+            self.assertIn("trunc.flac: cannot read audio", err.getvalue())
+
+    def test_train_keyword_refuses_test_clips_in_positives(self):
+        import contextlib
+        import io
+        import train_keyword
+        with tempfile.TemporaryDirectory() as d:
+            a, b = os.path.join(d, "a"), os.path.join(d, "b")
+            os.makedirs(a)
+            os.makedirs(b)
+            self._burst(os.path.join(a, "1.wav"), 16000)
+            with open(os.path.join(a, "1.wav"), "rb") as f, open(os.path.join(b, "copy.wav"), "wb") as g:
+                g.write(f.read())
+            for pos, msg in ((a, "overlap"), (d, "overlap"), (b, "also in --positives")):
+                err = io.StringIO()
+                with contextlib.redirect_stderr(err):
+                    rc = train_keyword.main(["x", "--test-dir", a, "--positives", pos, "--out", os.path.join(d, "m")])
+                self.assertEqual(rc, 2)
+                self.assertIn(msg, err.getvalue())
+            self.assertFalse(os.path.exists(os.path.join(d, "m.tflite")))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -115,9 +115,11 @@ def read_audio_uncached(path):
     cmd = ["sox", "-D", "-R", path, "-t", "raw", "-e", "signed", "-b", "16", "-c", "1",
            "-r", str(SAMPLE_RATE), "-"]
     proc = subprocess.run(cmd, capture_output=True)
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise TrainError(f"cannot read audio {path}: {err[-1] if err else 'sox failed'}")
+    err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    # A truncated FLAC decodes partially: sox prints "FAIL ... LOST_SYNC" but exits 0.
+    fail = [line for line in err if " FAIL " in f" {line} "]
+    if proc.returncode != 0 or fail:
+        raise TrainError(f"cannot read audio {path}: {(fail or err or ['sox failed'])[-1]}")
     data = np.frombuffer(proc.stdout, dtype=np.int16)
     if data.size == 0:
         raise TrainError(f"audio file {path} has no samples")

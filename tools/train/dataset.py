@@ -87,16 +87,53 @@ def locate_word(x, max_gap_ms=150):
     return max(0, (best[0] - pad) * 160), min(len(x), (best[1] + 1 + pad) * 160)
 
 
+def source_rate(path):
+    """Sample rate in the file's header (WAV/FLAC parsed here, others via
+    soxi); None if it cannot be told."""
+    try:
+        with open(path, "rb") as f:
+            h = f.read(4096)
+    except OSError:
+        return None
+    if h[:4] == b"fLaC" and len(h) >= 21:  # STREAMINFO comes first: 20-bit rate at byte 18
+        return (h[18] << 12) | (h[19] << 4) | (h[20] >> 4)
+    if h[:4] == b"RIFF" and h[8:12] == b"WAVE":
+        pos = 12
+        while pos + 8 <= len(h):
+            size = int.from_bytes(h[pos + 4:pos + 8], "little")
+            if h[pos:pos + 4] == b"fmt " and pos + 16 <= len(h):
+                return int.from_bytes(h[pos + 12:pos + 16], "little")
+            pos += 8 + size + (size & 1)
+        return None
+    import subprocess
+    p = subprocess.run(["soxi", "-r", path], capture_output=True, text=True)
+    try:
+        return int(float(p.stdout.strip())) if p.returncode == 0 else None
+    except ValueError:
+        return None
+
+
+MIN_SOURCE_RATE = 8000  # the models use 20-4000 Hz; lower rates lack part of that band
+
+
 def check_clips(files, label):
     """Reads every clip once: damaged ones are listed and skipped (never
-    silently), silent ones too. Returns {path: (start, end)} of usable clips."""
-    good, bad = {}, []
+    silently), silent ones too, and clips below MIN_SOURCE_RATE. Clips at other
+    rates are resampled to 16 kHz (read_audio) and counted in one message.
+    Returns {path: (start, end)} of usable clips."""
+    good, bad, rates = {}, [], {}
     for f in files:
+        rate = source_rate(f)
+        if rate is not None and rate < MIN_SOURCE_RATE:
+            bad.append(f"{f}: sample rate {rate} Hz is below {MIN_SOURCE_RATE} Hz")
+            continue
         try:
             x = read_audio(f)
         except TrainError as e:
             bad.append(f"{f}: {e}")
             continue
+        if rate is not None and rate != FRONTEND["sample_rate"]:
+            rates[rate] = rates.get(rate, 0) + 1
         loc = locate_word(x)
         if loc is None:
             bad.append(f"{f}: silent (no speech found)")
@@ -104,9 +141,13 @@ def check_clips(files, label):
         good[f] = loc
     for b in bad:
         log(f"dataset: skipped clip for {label!r}: {b}")
+    if rates:
+        log(f"dataset: {sum(rates.values())} clips for {label!r} are not {FRONTEND['sample_rate']} Hz (" +
+            ", ".join(f"{n} at {r} Hz" for r, n in sorted(rates.items())) +
+            f"); resampled to {FRONTEND['sample_rate']} Hz by sox")
     if not good:
         raise TrainError(f"label {label!r}: none of its {len(files)} clips is usable "
-                         f"({len(bad)} damaged or silent); refusing to train on nothing")
+                         f"({len(bad)} damaged, silent or at too low a rate); refusing to train on nothing")
     return good
 
 

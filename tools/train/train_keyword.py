@@ -7,6 +7,7 @@ recordings can be added for training (--positives DIR) or used only to measure
 """
 
 import argparse
+import hashlib
 import os
 import re
 import sys
@@ -26,6 +27,16 @@ def slug(phrase):
     return s[:31]
 
 
+def _sha1(path):
+    with open(path, "rb") as f:
+        return hashlib.sha1(f.read()).hexdigest()
+
+
+def _nested(a, b):
+    """True if folder a is b or one holds the other."""
+    return a == b or a.startswith(b + os.sep) or b.startswith(a + os.sep)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="train-keyword",
                                  description="Train a keyword model from text (no recordings needed).")
@@ -41,16 +52,27 @@ def main(argv=None):
     try:
         name = slug(a.phrase)
         out = a.out or os.path.join(REPO_ROOT, "models", "custom", name)
+        # Other wake words' recordings are 'unknown', except this keyword's own and any folder
+        # holding (or held in) the recordings given with --test-dir / --positives.
+        mine = [os.path.realpath(d) for d in (a.test_dir, a.positives) if d]
         unknown_dirs = [d for d in ("keywords/wwb/alexa", "keywords/wwb/computer", "keywords/wwb/jarvis",
                                     "keywords/wwb/snowboy")
-                        if os.path.basename(d) != name and os.path.isdir(shared_path(d))]
-        if a.test_dir:
-            unknown_dirs = [d for d in unknown_dirs
-                            if os.path.abspath(shared_path(d)) != os.path.abspath(a.test_dir)]
+                        if os.path.basename(d) != name and os.path.isdir(shared_path(d))
+                        and not any(_nested(os.path.realpath(shared_path(d)), m) for m in mine)]
         src = {"text": a.phrase, "real_dir": os.path.abspath(a.positives) if a.positives else None}
         if a.test_dir:
             src["test_dir"] = os.path.abspath(a.test_dir)
-            dataset.list_audio(src["test_dir"], "--test-dir")
+            test_files = dataset.list_audio(src["test_dir"], "--test-dir")
+            if a.positives:
+                if _nested(os.path.realpath(a.test_dir), os.path.realpath(a.positives)):
+                    raise TrainError(f"--test-dir {a.test_dir} and --positives {a.positives} overlap: "
+                                     "test recordings must not be trained on")
+                train_files = dataset.list_audio(src["real_dir"], "--positives")
+                test_sums = {_sha1(f): f for f in test_files}
+                same = sorted(test_sums[h] for h in map(_sha1, train_files) if h in test_sums)
+                if same:
+                    raise TrainError(f"{len(same)} files of --test-dir are also in --positives "
+                                     f"(e.g. {same[0]}): test recordings must not be trained on")
         spec = {"name": name, "stage": "stage1", "keywords": {name: src}, "unknown_real_dirs": unknown_dirs,
                 "real_copies": 8, "synth_positives": a.synth, "synth_copies": 4, "near_misses": 400,
                 "near_miss_copies": 2, "speech_seconds_per_crop": 1.5, "noise_segments": 2000,
