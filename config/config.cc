@@ -61,6 +61,66 @@ void read_stage1(const YamlReader& r, const YAML::Node& node, Stage1Section* out
   }
 }
 
+void read_stage2(const YamlReader& r, const YAML::Node& node, Stage2Section* out) {
+  r.check_map(node, "stage2", {"mode", "model", "delay_ms", "keywords", "external"});
+  if (const YAML::Node m = node["mode"]) {
+    const std::string v = r.scalar(m, "stage2.mode", "off, model or external");
+    if (v == "off" || v == "false") {  // YAML 1.1 readers may have turned off into false
+      out->mode = Stage2Mode::kOff;
+    } else if (v == "model") {
+      out->mode = Stage2Mode::kModel;
+    } else if (v == "external") {
+      out->mode = Stage2Mode::kExternal;
+    } else {
+      r.fail(m, "stage2.mode", "expected off, model or external, got '" + v + "'");
+    }
+  }
+  if (const YAML::Node model = node["model"]) {
+    r.check_map(model, "stage2.model", {"path", "sidecar"});
+    if (model["path"]) out->model_path = r.get_string(model["path"], "stage2.model.path");
+    if (model["sidecar"]) out->sidecar = r.get_string(model["sidecar"], "stage2.model.sidecar");
+  }
+  if (node["delay_ms"]) out->delay_ms = r.get_u32(node["delay_ms"], "stage2.delay_ms", 0, 5000);
+  if (const YAML::Node keywords = node["keywords"]) {
+    for (const std::string& name : r.check_map(keywords, "stage2.keywords", {})) {
+      const std::string path = join_path("stage2.keywords", name);
+      const YAML::Node k = keywords[name];
+      r.check_map(k, path, {"threshold"});
+      Stage2KeywordSettings s;
+      s.where = r.where(k.Mark());
+      if (k["threshold"]) s.threshold = r.get_float(k["threshold"], path + ".threshold", 0.0, 1.0);
+      out->keywords[name] = s;
+    }
+  }
+  if (const YAML::Node ext = node["external"]) {
+    r.check_map(ext, "stage2.external",
+                {"argv", "timeout_ms", "max_concurrent", "pre_roll_ms", "audio_dir"});
+    Stage2ExternalSection& e = out->external;
+    if (ext["argv"]) {
+      e.argv = r.get_string_list(ext["argv"], "stage2.external.argv");
+      if (!e.argv.empty() && e.argv[0].empty()) {
+        r.fail(ext["argv"], "stage2.external.argv", "the program (argv[0]) must not be empty");
+      }
+    }
+    if (ext["timeout_ms"]) {
+      e.timeout_ms = r.get_u32(ext["timeout_ms"], "stage2.external.timeout_ms", 1, 60000);
+    }
+    if (ext["max_concurrent"]) {
+      e.max_concurrent = r.get_u32(ext["max_concurrent"], "stage2.external.max_concurrent", 1, 64);
+    }
+    if (ext["pre_roll_ms"]) {
+      e.pre_roll_ms = r.get_u32(ext["pre_roll_ms"], "stage2.external.pre_roll_ms", 0, 30000);
+    }
+    if (ext["audio_dir"]) {
+      e.audio_dir = r.get_string(ext["audio_dir"], "stage2.external.audio_dir");
+    }
+  }
+  if (out->mode == Stage2Mode::kExternal && out->external.argv.empty()) {
+    r.fail(node["mode"], "stage2.mode",
+           "external needs stage2.external.argv (the verifier program)");
+  }
+}
+
 void read_audio(const YamlReader& r, const YAML::Node& node, AudioSection* out) {
   r.check_map(node, "audio", {"device", "sample_rate", "channels", "period_ms", "ring_ms"});
   if (node["device"]) out->device = r.get_string(node["device"], "audio.device");
@@ -185,16 +245,29 @@ std::string parse_listen_address(const std::string& text, std::string* host, uin
   return "";
 }
 
+const char* stage2_mode_name(Stage2Mode mode) {
+  switch (mode) {
+    case Stage2Mode::kOff:
+      return "off";
+    case Stage2Mode::kModel:
+      return "model";
+    case Stage2Mode::kExternal:
+      return "external";
+  }
+  return "?";
+}
+
 Result<Config> parse_config(const std::string& text, const std::string& source_name) {
   try {
     const YamlReader r(source_name);
     const YAML::Node root = r.parse(text);
     Config config;
     config.source = source_name;
-    r.check_map(root, "", {"model", "stage1", "audio", "events", "logging", "wyoming"});
+    r.check_map(root, "", {"model", "stage1", "stage2", "audio", "events", "logging", "wyoming"});
     if (root.IsNull()) return Result<Config>::success(config);
     if (root["model"]) read_model(r, root["model"], &config.model);
     if (root["stage1"]) read_stage1(r, root["stage1"], &config.stage1);
+    if (root["stage2"]) read_stage2(r, root["stage2"], &config.stage2);
     if (root["audio"]) read_audio(r, root["audio"], &config.audio);
     if (root["events"]) read_events(r, root["events"], &config.events);
     if (root["logging"]) read_logging(r, root["logging"], &config.logging);
@@ -221,7 +294,8 @@ Result<Config> load_config(const std::string& path) {
   if (!config) return config;
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(path).parent_path();
-  for (std::string* p : {&config->model.path, &config->model.sidecar}) {
+  for (std::string* p : {&config->model.path, &config->model.sidecar, &config->stage2.model_path,
+                         &config->stage2.sidecar}) {
     if (!p->empty() && fs::path(*p).is_relative()) *p = (dir / *p).lexically_normal().string();
   }
   return config;

@@ -47,6 +47,38 @@ struct Stage1Section {
 // audio.device value for "no microphone": kwsd only serves Wyoming clients.
 inline constexpr const char* kNoAudioDevice = "none";
 
+// Stage 2 of the cascade (pipeline/cascade.h): what confirms stage-1 candidates.
+enum class Stage2Mode : uint8_t { kOff, kModel, kExternal };
+
+const char* stage2_mode_name(Stage2Mode mode);
+
+struct Stage2KeywordSettings {
+  std::optional<float> threshold;  // 0..1, on stage 2's probability for that label
+  std::string where;               // "file:line:col" of the entry, for later errors
+};
+
+// mode external: a program (no shell) that gets the candidate's audio as a WAV
+// ($KWS_AUDIO_WAV and stdin, with the hook environment) and accepts it by
+// exiting 0; any other exit, a crash or the timeout rejects it.
+struct Stage2ExternalSection {
+  std::vector<std::string> argv;  // required for mode external
+  uint32_t timeout_ms = 2000;
+  uint32_t max_concurrent = 2;  // candidates while this many run are rejected
+  uint32_t pre_roll_ms = 1000;  // audio before the keyword window in the WAV
+  std::string audio_dir;        // "" = $RUNTIME_DIRECTORY, else /tmp (as events.hook)
+};
+
+struct Stage2Section {
+  Stage2Mode mode = Stage2Mode::kOff;
+  std::string model_path;   // mode model: the stage-2 .tflite ("" = the shipped one)
+  std::string sidecar;      // optional explicit sidecar YAML of that model
+  uint32_t delay_ms = 200;  // stage 2 decides this long after the stage-1 trigger
+  // mode model: per stage-1 keyword stage-2 thresholds; a keyword not listed
+  // keeps the stage-2 model's threshold. Ignored in the other modes.
+  std::map<std::string, Stage2KeywordSettings> keywords;
+  Stage2ExternalSection external;
+};
+
 struct AudioSection {
   std::string device = "default";  // ALSA PCM name, or kNoAudioDevice
   uint32_t sample_rate = 16000;    // rate asked from the device (resampled to the model's)
@@ -102,6 +134,7 @@ struct Config {
   std::string source;  // file the config came from ("" for defaults)
   ModelSection model;
   Stage1Section stage1;
+  Stage2Section stage2;
   AudioSection audio;
   EventsSection events;
   LoggingSection logging;
@@ -111,8 +144,8 @@ struct Config {
 // Parses YAML text; `source_name` names it in messages.
 Result<Config> parse_config(const std::string& text, const std::string& source_name);
 
-// Reads and parses a file. A relative model.path/model.sidecar is resolved
-// against the config file's folder.
+// Reads and parses a file. A relative model.path/model.sidecar (and
+// stage2.model.path/sidecar) is resolved against the config file's folder.
 Result<Config> load_config(const std::string& path);
 
 // Applies model.overrides and stage1 settings to a model's description and

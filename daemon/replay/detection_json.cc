@@ -40,13 +40,20 @@ std::string json_string(std::string_view text) {
 }
 
 std::string detection_json(std::string_view file, const Event& event) {
-  char numbers[160];
+  char numbers[192];
   std::snprintf(numbers, sizeof numbers,
-                ",\"time_s\":%.3f,\"score\":%.4f,\"peak\":%.4f,\"stage\":%u}", event.time_s,
+                ",\"time_s\":%.3f,\"score\":%.4f,\"peak\":%.4f,\"stage\":%u", event.time_s,
                 static_cast<double>(event.score), static_cast<double>(event.peak_score),
                 event.stage);
+  std::string tail = numbers;
+  if (event.stage2_score >= 0.0f) {
+    std::snprintf(numbers, sizeof numbers, ",\"stage2_score\":%.4f",
+                  static_cast<double>(event.stage2_score));
+    tail += numbers;
+  }
+  tail += '}';
   return "{\"file\":" + json_string(file) +
-         ",\"keyword\":" + json_string(event.keyword != nullptr ? event.keyword : "") + numbers;
+         ",\"keyword\":" + json_string(event.keyword != nullptr ? event.keyword : "") + tail;
 }
 
 }  // namespace kws::replay

@@ -2,7 +2,9 @@
 //   {"file":"a.wav","keyword":"Yes","time_s":1.240,"score":0.9312,"peak":0.9871,"stage":1}
 // time_s is the audio time of the firing classifier step (3 decimals); score
 // the smoothed posterior, peak the highest raw posterior of the run (4
-// decimals). Same input, same bytes (DESIGN invariant 6).
+// decimals). stage says which stage decided; when a stage-2 model scored the
+// event, "stage2_score" (4 decimals) follows it. Same input, same bytes
+// (DESIGN invariant 6).
 #pragma once
 
 #include <string>

@@ -25,8 +25,11 @@ class CallbackSink final : public EventSink {
 
 }  // namespace
 
-FileReport replay_file(const std::string& path, const ModelInfo& info, Pipeline* pipeline,
-                       size_t chunk_samples, const std::function<void(const Event&)>& on_event) {
+namespace {
+
+FileReport replay(const std::string& path, const ModelInfo& info, Pipeline* pipeline,
+                  daemon::ModelRuntime* runtime, size_t chunk_samples,
+                  const std::function<void(const Event&)>& on_event) {
   FileReport report;
   report.path = path;
   const uint32_t rate = info.frontend.sample_rate;
@@ -64,10 +67,26 @@ FileReport replay_file(const std::string& path, const ModelInfo& info, Pipeline*
     pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(start));
     start = 0;
   }
+  if (report.error.empty() && runtime != nullptr) {
+    if (Status s = runtime->flush(&sink); !s.ok())
+      report.error = path + ": stage 2: " + s.message();
+  }
   report.ok = report.error.empty();
   report.audio_seconds = static_cast<double>(report.samples) / rate;
   report.detections = sink.count();
   return report;
+}
+
+}  // namespace
+
+FileReport replay_file(const std::string& path, const ModelInfo& info, Pipeline* pipeline,
+                       size_t chunk_samples, const std::function<void(const Event&)>& on_event) {
+  return replay(path, info, pipeline, nullptr, chunk_samples, on_event);
+}
+
+FileReport replay_file(const std::string& path, daemon::ModelRuntime* runtime, size_t chunk_samples,
+                       const std::function<void(const Event&)>& on_event) {
+  return replay(path, runtime->info(), &runtime->pipeline(), runtime, chunk_samples, on_event);
 }
 
 }  // namespace kws::replay

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "daemon/model/model_runtime.h"
 #include "pipeline/pipeline.h"
 
 namespace kws::replay {
@@ -26,5 +27,11 @@ struct FileReport {
 // ok=false; detections before it were still reported.
 FileReport replay_file(const std::string& path, const ModelInfo& info, Pipeline* pipeline,
                        size_t chunk_samples, const std::function<void(const Event&)>& on_event);
+
+// The same through a ModelRuntime (daemon/model), with its stage 2 when the
+// config turned one on: at the end of the file the candidates still waiting
+// for stage2.delay_ms are decided on the audio there is (ModelRuntime::flush).
+FileReport replay_file(const std::string& path, daemon::ModelRuntime* runtime, size_t chunk_samples,
+                       const std::function<void(const Event&)>& on_event);
 
 }  // namespace kws::replay

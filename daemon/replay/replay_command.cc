@@ -23,10 +23,13 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: kwsd replay --model M.tflite [--sidecar S.yaml] [--config C.yaml] [--chunk N]\n"
-    "                   [--quiet] FILE...\n"
+    "                   [--stage2 M2.tflite [--stage2-sidecar S2.yaml]] [--quiet] FILE...\n"
     "  --model    stage-1 int8 .tflite (kwsd metadata, else a sidecar YAML is looked up)\n"
     "  --sidecar  model description for a model without kwsd metadata\n"
-    "  --config   kwsd.yaml: model.frontend and stage1 overrides, logging.level\n"
+    "  --config   kwsd.yaml: model.frontend, stage1 and stage2 settings, logging.level\n"
+    "  --stage2   run the cascade with this stage-2 model (stage2.mode model; the\n"
+    "             config's stage2.delay_ms and stage2.keywords thresholds apply)\n"
+    "  --stage2-sidecar  description of that model when it has no kwsd metadata\n"
     "  --chunk    samples per Pipeline::push (default 160 = 10 ms at 16 kHz)\n"
     "  --quiet    only warnings and errors on stderr (the summary line stays)\n"
     "stdout: one JSON line per detection; stderr: logs and a summary line.\n"
@@ -36,6 +39,8 @@ struct Args {
   std::string model;
   std::string sidecar;
   std::string config;
+  std::string stage2;
+  std::string stage2_sidecar;
   size_t chunk = 160;
   bool quiet = false;
   std::vector<std::string> files;
@@ -57,6 +62,10 @@ std::string parse_args(int argc, char** argv, Args* args) {
       err = value(&args->sidecar);
     } else if (a == "--config") {
       err = value(&args->config);
+    } else if (a == "--stage2") {
+      err = value(&args->stage2);
+    } else if (a == "--stage2-sidecar") {
+      err = value(&args->stage2_sidecar);
     } else if (a == "--chunk") {
       std::string text;
       err = value(&text);
@@ -81,8 +90,26 @@ std::string parse_args(int argc, char** argv, Args* args) {
   }
   if (args->model.empty()) return "--model is required";
   if (args->files.empty()) return "no audio files given";
+  if (!args->stage2_sidecar.empty() && args->stage2.empty())
+    return "--stage2-sidecar needs --stage2";
   return {};
 }
+
+// Stage 2's rejections at info, confirmations at debug (stderr).
+class StageTwoLog final : public CascadeObserver {
+ public:
+  StageTwoLog(spdlog::logger* log, ModelRuntime* rt) : log_(log), rt_(rt) {}
+  void on_decision(const Event& e, bool accepted) override {
+    const float t = rt_->cascade()->threshold(e.label_index);
+    log_->log(accepted ? spdlog::level::debug : spdlog::level::info,
+              "stage 2 {} '{}' at {:.3f} s (stage 1 {:.4f}, stage 2 {:.4f}, threshold {:.3f})",
+              accepted ? "confirmed" : "rejected", e.keyword, e.time_s, e.score, e.stage2_score, t);
+  }
+
+ private:
+  spdlog::logger* log_;
+  ModelRuntime* rt_;
+};
 
 }  // namespace
 
@@ -112,9 +139,25 @@ int replay_main(int argc, char** argv) {
     cfg_ptr = &cfg;
     if (!args.quiet) log->set_level(spdlog::level::from_str(cfg.logging.level));
   }
+  if (!args.stage2.empty()) {
+    cfg.stage2.mode = config::Stage2Mode::kModel;
+    cfg.stage2.model_path = args.stage2;
+    cfg.stage2.sidecar = args.stage2_sidecar;
+    cfg_ptr = &cfg;
+  } else if (cfg.stage2.mode == config::Stage2Mode::kExternal) {
+    log->error(
+        "{}: stage2.mode external (a program) is not run by replay; give --stage2 "
+        "M2.tflite for a stage-2 model, or set stage2.mode off",
+        args.config);
+    return 2;
+  } else if (cfg.stage2.mode == config::Stage2Mode::kModel && cfg.stage2.model_path.empty()) {
+    log->error("{}: stage2.mode model without stage2.model.path: give --stage2 M2.tflite",
+               args.config);
+    return 2;
+  }
 
   Result<std::unique_ptr<ModelRuntime>> runtime =
-      ModelRuntime::load(args.model, args.sidecar, cfg_ptr);
+      ModelRuntime::load(args.model, args.sidecar, cfg_ptr);  // no verifier: mode external refused
   if (!runtime) {
     log->error("{}", runtime.error());
     return 2;
@@ -124,17 +167,23 @@ int replay_main(int argc, char** argv) {
   log->info("model {} ({} labels, {} frames x {} features, {} Hz; described by {})", args.model,
             info.num_labels, info.window_frames, info.frontend.feature_dim(),
             info.frontend.sample_rate, rt.info_origin());
+  StageTwoLog stage2_log(log.get(), &rt);
+  if (ModelCascade* cascade = rt.cascade()) {
+    cascade->set_observer(&stage2_log);
+    log->info("stage 2: {} ({} frames, decides {} frames after the trigger; described by {})",
+              cfg.stage2.model_path, rt.stage2_info()->window_frames, cascade->delay_frames(),
+              rt.stage2_origin());
+  }
 
   const auto wall_start = std::chrono::steady_clock::now();
   double audio_seconds = 0.0;
   size_t failed = 0;
   size_t detections = 0;
   for (const std::string& file : args.files) {
-    const FileReport report =
-        replay_file(file, info, &rt.pipeline(), args.chunk, [&](const Event& event) {
-          const std::string line = detection_json(file, event) + "\n";
-          std::fwrite(line.data(), 1, line.size(), stdout);
-        });
+    const FileReport report = replay_file(file, &rt, args.chunk, [&](const Event& event) {
+      const std::string line = detection_json(file, event) + "\n";
+      std::fwrite(line.data(), 1, line.size(), stdout);
+    });
     std::fflush(stdout);
     audio_seconds += report.audio_seconds;
     detections += report.detections;

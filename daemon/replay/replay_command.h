@@ -1,7 +1,11 @@
 // `kwsd replay`: the first end-to-end path, audio files through the pipeline.
 //
 //   kwsd replay --model M.tflite [--sidecar S.yaml] [--config C.yaml]
-//               [--chunk N] FILE...
+//               [--stage2 M2.tflite [--stage2-sidecar S2.yaml]] [--chunk N] FILE...
+//
+// With --stage2 (or a config with stage2.mode model and a stage2.model.path)
+// the cascade runs as in the daemon: same ModelRuntime, same delay and
+// thresholds, so replay == daemon. stage2.mode external is refused (exit 2).
 //
 // stdout: one JSON line per detection (daemon/replay/detection_json.h).
 // stderr: logs, and per run a summary with audio seconds, wall seconds and the

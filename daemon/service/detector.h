@@ -16,10 +16,18 @@ namespace kws::daemon {
 
 struct Detection {
   std::string keyword;
-  float score = 0.0f;
-  int stage = 1;
+  float score = 0.0f;         // stage 1's smoothed score at the trigger
+  int stage = 1;              // which stage decided: 1, or 2 (stage 2 confirmed it)
   uint64_t sample_index = 0;  // stream position (model-rate samples) at the end of the keyword
-  std::vector<std::pair<std::string, float>> scores;
+  std::vector<std::pair<std::string, float>> scores;  // every label's smoothed score
+  float stage2_score = -1.0f;  // the stage-2 model's score when one decided, else -1
+  // When the detection was decided: after sample_index when stage 2 waited
+  // for audio after the trigger (stage2.delay_ms); 0 or sample_index otherwise.
+  uint64_t decision_sample_index = 0;
+  // stage2.mode external: not a detection yet but a candidate the service
+  // hands to the verifier program; it becomes a detection (stage 2) only if
+  // the verifier accepts it.
+  bool needs_verification = false;
 };
 
 class Detector {
@@ -35,7 +43,14 @@ class Detector {
   // Pushes n samples; appends detections to *out. Returns "" or an error.
   virtual std::string process(const int16_t* samples, size_t n, std::vector<Detection>* out) = 0;
 
-  // Applies `config`'s stage-1 keyword settings (SIGHUP) without dropping
+  // End of a finite stream: appends the detections (and candidates) stage 2
+  // was still waiting to decide. Returns "" or an error.
+  virtual std::string flush(std::vector<Detection>* out) {
+    (void)out;
+    return {};
+  }
+
+  // Applies `config`'s stage-1 keyword settings and stage-2 thresholds (SIGHUP) without dropping
   // audio state. On error nothing changed; unknown labels are an error naming
   // the config entry. On success, a note about settings that need a restart
   // (or ""). Called on the processing thread, between process() calls.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -62,8 +63,10 @@ std::string Service::start() {
   }
 
   const size_t keyword = detector_->keyword_samples();
-  const size_t preroll = static_cast<size_t>(rate) * settings_.preroll_ms / 1000u;
-  history_ = std::make_unique<AudioHistory>(preroll + keyword + rate);  // + 1 s of slack
+  const size_t preroll = static_cast<size_t>(rate) *
+                         std::max(settings_.preroll_ms, settings_.stage2_preroll_ms) / 1000u;
+  const size_t delay = static_cast<size_t>(rate) * settings_.stage2_delay_ms / 1000u;
+  history_ = std::make_unique<AudioHistory>(preroll + keyword + delay + rate);  // + 1 s of slack
 
   owned_consumers_.push_back(std::make_unique<LogSink>());
   const bool json = settings_.json_stdout == config::StdoutJson::kOn ||
@@ -83,6 +86,12 @@ std::string Service::start() {
   });
   consumers_.push_back(hooks_.get());
   for (EventConsumer* c : extra_consumers_) consumers_.push_back(c);
+  if (settings_.stage2_mode == config::Stage2Mode::kExternal) {
+    verifier_ = std::make_unique<HookRunner>(settings_.stage2_hook, [this](const HookResult& r) {
+      std::lock_guard<std::mutex> lock(verdicts_mutex_);
+      verdicts_.push_back(r);
+    });
+  }
 
   capture_thread_ = std::thread([this] {
     capture_->run(capture_stop_);
@@ -95,21 +104,80 @@ std::string Service::start() {
   return {};
 }
 
-void Service::dispatch(const Detection& d) {
+DetectionEvent Service::make_event(const Detection& d, uint32_t preroll_ms) const {
   DetectionEvent e;
-  e.sequence = ++sequence_;
   e.keyword = d.keyword;
   e.score = d.score;
   e.stage = d.stage;
+  e.stage2_score = d.stage2_score;
   e.scores = d.scores;
   e.sample_rate = detector_->sample_rate();
   e.audio_sample = d.sample_index;
   e.wall_time = std::chrono::system_clock::now();
-  const size_t length = static_cast<size_t>(e.sample_rate) * settings_.preroll_ms / 1000u +
-                        detector_->keyword_samples();
-  e.audio = history_->snapshot(d.sample_index, length);
+  const uint64_t end = std::max(d.sample_index, d.decision_sample_index);
+  const size_t length = static_cast<size_t>(e.sample_rate) * preroll_ms / 1000u +
+                        detector_->keyword_samples() + static_cast<size_t>(end - d.sample_index);
+  e.audio = history_->snapshot(end, length);
+  return e;
+}
+
+void Service::emit(DetectionEvent e) {
+  e.sequence = ++sequence_;
   stats_.events.fetch_add(1, std::memory_order_relaxed);
   for (EventConsumer* c : consumers_) c->consume(e);
+}
+
+void Service::dispatch(const Detection& d) { emit(make_event(d, settings_.preroll_ms)); }
+
+void Service::handle(const std::vector<Detection>& detections) {
+  for (const Detection& d : detections) {
+    if (d.needs_verification) {
+      submit_candidate(d);
+    } else {
+      dispatch(d);
+    }
+  }
+}
+
+void Service::submit_candidate(const Detection& d) {
+  if (!verifier_) {  // a detector asking for a verifier the config does not have
+    spdlog::warn("stage 2: candidate '{}' dropped: stage2.mode is not external", d.keyword);
+    return;
+  }
+  const uint64_t number = ++candidate_number_;
+  DetectionEvent candidate = make_event(d, settings_.stage2_preroll_ms);
+  candidate.sequence = number;
+  candidates_[number] = make_event(d, settings_.preroll_ms);
+  stats_.candidates.fetch_add(1, std::memory_order_relaxed);
+  spdlog::debug("stage 2: candidate {} '{}' at {:.3f} s to the verifier", number, d.keyword,
+                candidate.audio_time_s());
+  verifier_->consume(candidate);  // spawns and returns; the verdict comes through verdicts_
+}
+
+void Service::drain_verdicts() {
+  if (!verifier_) return;
+  std::vector<HookResult> verdicts;
+  {
+    std::lock_guard<std::mutex> lock(verdicts_mutex_);
+    verdicts.swap(verdicts_);
+  }
+  for (const HookResult& r : verdicts) {
+    auto it = candidates_.find(r.sequence);
+    if (it == candidates_.end()) continue;
+    DetectionEvent e = std::move(it->second);
+    candidates_.erase(it);
+    if (r.outcome == HookOutcome::kAccepted) {
+      stats_.candidates_accepted.fetch_add(1, std::memory_order_relaxed);
+      e.wall_time = std::chrono::system_clock::now();
+      emit(std::move(e));
+    } else {
+      stats_.candidates_rejected.fetch_add(1, std::memory_order_relaxed);
+      std::string why = hook_outcome_name(r.outcome);
+      if (r.outcome == HookOutcome::kRejected) why += ", exit " + std::to_string(r.exit_code);
+      spdlog::info("stage 2: verifier rejected '{}' at {:.3f} s (stage 1 {:.3f}; {})", e.keyword,
+                   e.audio_time_s(), e.score, why);
+    }
+  }
 }
 
 void Service::do_reload() {
@@ -136,6 +204,9 @@ void Service::do_reload() {
     return;
   }
   hooks_->set_config(next->hook);
+  // A reload that turns external off is ignored (restart), so the verifier keeps its program.
+  const bool external = next->stage2_mode == config::Stage2Mode::kExternal;
+  if (verifier_ && external) verifier_->set_config(next->stage2_hook);
   auto needs_restart = [](bool changed, const char* key) {
     if (changed) spdlog::warn("reload: a change of {} needs a restart; ignored", key);
   };
@@ -151,8 +222,16 @@ void Service::do_reload() {
   settings_.config.events.hook = next->config.events.hook;
   settings_.hook = next->hook;
   settings_.preroll_ms = next->preroll_ms;  // history keeps preroll + 1 s slack; clipped if larger
+  // Stage 2: thresholds (applied by the detector) and the verifier's settings
+  // change live; mode, model and delay need a restart (the detector's note).
+  settings_.config.stage2.keywords = next->config.stage2.keywords;
+  if (external) {
+    settings_.config.stage2.external = next->config.stage2.external;
+    settings_.stage2_hook = next->stage2_hook;
+    settings_.stage2_preroll_ms = next->stage2_preroll_ms;
+  }
   stats_.reloads.fetch_add(1, std::memory_order_relaxed);
-  spdlog::info("reload: stage1 keywords and hook updated");
+  spdlog::info("reload: stage1 keywords, stage2 thresholds and hooks updated");
   if (reload_listener_) {
     if (std::string e = reload_listener_(*next); !e.empty()) spdlog::error("reload: {}", e);
   }
@@ -164,12 +243,27 @@ int Service::run() {
   std::vector<int16_t> chunk(static_cast<size_t>(detector_->sample_rate()) / 50u);  // 20 ms
   std::vector<Detection> detections;
   int code = 0;
+  bool flushed = false;
   while (!stop_.load()) {
     notifier_.watchdog_tick();
     if (reload_.exchange(false)) do_reload();
+    drain_verdicts();
     const size_t n = ring_.read(chunk.data(), chunk.size());
     if (n == 0) {
-      if (capture_done_.load() && ring_.read_available() == 0) break;  // finite source ended
+      if (capture_done_.load() && ring_.read_available() == 0) {  // finite source ended
+        if (!flushed) {  // stage 2's pending candidates, decided on the audio there is
+          flushed = true;
+          detections.clear();
+          const std::string err = detector_->flush(&detections);
+          if (!err.empty()) {
+            spdlog::critical("pipeline failed: {}; stopping", err);
+            code = 1;
+            break;
+          }
+          handle(detections);
+        }
+        if (candidates_.empty()) break;  // else wait for the verifier (bounded by its timeout)
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;
     }
@@ -182,7 +276,7 @@ int Service::run() {
       code = 1;
       break;
     }
-    for (const Detection& d : detections) dispatch(d);
+    handle(detections);
   }
   notifier_.stopping();
   shutdown();
@@ -195,6 +289,13 @@ void Service::shutdown() {
   capture_stop_.store(true);
   if (capture_thread_.joinable()) capture_thread_.join();
   if (hooks_) hooks_->stop();
+  if (verifier_) {
+    verifier_->stop();
+    if (!candidates_.empty()) {
+      spdlog::info("stage 2: {} candidate(s) still at the verifier at stop; dropped",
+                   candidates_.size());
+    }
+  }
   if (socket_) socket_->stop();
   if (capture_) {
     const CaptureStats& s = capture_->stats();

@@ -1,6 +1,13 @@
 // The running daemon: capture thread -> SPSC ring -> processing thread
 // (detector, pre-roll, sinks), plus reload and stop requests.
 //
+// Stage 2 external (stage2.mode external): the detector reports candidates
+// (Detection::needs_verification); the processing thread hands each to the
+// verifier HookRunner (spawn and return, never wait) with a WAV of its audio,
+// the runner's reaper thread queues the exit status, and the processing loop
+// emits the accepted ones as stage-2 detections (rejected, failed or timed-out
+// candidates are logged and dropped).
+//
 // Life: start() opens the device, binds the socket, starts the threads and
 // only then reports READY=1; run() is the processing loop (pings the
 // watchdog) until request_stop(); it then joins the capture thread, stops the
@@ -10,7 +17,9 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +46,10 @@ struct ServiceStats {
   std::atomic<uint64_t> reloads{0};
   std::atomic<uint64_t> rejected_reloads{0};
   std::atomic<uint64_t> samples_processed{0};
+  // stage2.mode external
+  std::atomic<uint64_t> candidates{0};           // handed to the verifier
+  std::atomic<uint64_t> candidates_accepted{0};  // became detections
+  std::atomic<uint64_t> candidates_rejected{0};  // rejected, timed out, failed or skipped
 };
 
 class Service {
@@ -66,11 +79,20 @@ class Service {
   const ServiceStats& stats() const { return stats_; }
   const CaptureStats& capture_stats() const { return capture_->stats(); }
   const HookRunner& hooks() const { return *hooks_; }
+  // The stage-2 verifier's runner (null unless stage2.mode is external).
+  const HookRunner* verifier() const { return verifier_.get(); }
   const EventSocketServer* socket() const { return socket_.get(); }
 
  private:
   void do_reload();
   void dispatch(const Detection& d);
+  // The event for `d` with `preroll_ms` of audio before the keyword window
+  // (and the audio up to stage 2's decision); sequence left 0.
+  DetectionEvent make_event(const Detection& d, uint32_t preroll_ms) const;
+  void emit(DetectionEvent e);
+  void handle(const std::vector<Detection>& detections);
+  void submit_candidate(const Detection& d);
+  void drain_verdicts();
   void shutdown();
 
   ServiceSettings settings_;
@@ -90,6 +112,13 @@ class Service {
   std::unique_ptr<AudioHistory> history_;
   std::unique_ptr<EventSocketServer> socket_;
   std::unique_ptr<HookRunner> hooks_;
+  std::unique_ptr<HookRunner> verifier_;  // stage2.mode external
+  // Candidates at the verifier, by candidate number: the detection each
+  // becomes if accepted (processing thread only).
+  std::map<uint64_t, DetectionEvent> candidates_;
+  uint64_t candidate_number_ = 0;
+  std::mutex verdicts_mutex_;
+  std::vector<HookResult> verdicts_;  // from the verifier's reaper thread
   std::vector<std::unique_ptr<EventConsumer>> owned_consumers_;
   std::vector<EventConsumer*> consumers_;
   std::vector<EventConsumer*> extra_consumers_;

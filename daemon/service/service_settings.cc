@@ -23,13 +23,22 @@ ServiceSettings service_settings(const config::Config& config, const std::string
   s.hook.max_concurrent = h.max_concurrent;
   s.hook.audio = h.audio;
   s.hook.audio_dir = h.audio_dir;
-  if (s.hook.audio_dir.empty()) {
-    const char* runtime = std::getenv("RUNTIME_DIRECTORY");
-    // systemd may pass several, separated by ':'; the first is ours.
-    std::string dir = runtime != nullptr ? runtime : "";
-    dir = dir.substr(0, dir.find(':'));
-    s.hook.audio_dir = dir.empty() ? "/tmp" : dir;
-  }
+  const char* runtime = std::getenv("RUNTIME_DIRECTORY");
+  // systemd may pass several, separated by ':'; the first is ours.
+  std::string runtime_dir = runtime != nullptr ? runtime : "";
+  runtime_dir = runtime_dir.substr(0, runtime_dir.find(':'));
+  if (runtime_dir.empty()) runtime_dir = "/tmp";
+  if (s.hook.audio_dir.empty()) s.hook.audio_dir = runtime_dir;
+  const config::Stage2Section& st2 = config.stage2;
+  s.stage2_mode = st2.mode;
+  s.stage2_delay_ms = st2.mode == config::Stage2Mode::kOff ? 0 : st2.delay_ms;
+  s.stage2_preroll_ms = st2.external.pre_roll_ms;
+  s.stage2_hook.argv = st2.external.argv;
+  s.stage2_hook.timeout = std::chrono::milliseconds(st2.external.timeout_ms);
+  s.stage2_hook.max_concurrent = st2.external.max_concurrent;
+  s.stage2_hook.audio = true;
+  s.stage2_hook.audio_dir = st2.external.audio_dir.empty() ? runtime_dir : st2.external.audio_dir;
+  s.stage2_hook.name = "stage2";
   return s;
 }
 

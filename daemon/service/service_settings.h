@@ -26,11 +26,17 @@ struct ServiceSettings {
   config::StdoutJson json_stdout = config::StdoutJson::kAuto;
   std::string socket_path;  // empty: no socket
   HookConfig hook;          // argv empty: no hook
+  // stage 2 (the detector reads config.stage2; the service runs the verifier)
+  config::Stage2Mode stage2_mode = config::Stage2Mode::kOff;
+  uint32_t stage2_delay_ms = 0;       // stage2.delay_ms when stage 2 is on, else 0
+  uint32_t stage2_preroll_ms = 1000;  // audio before the keyword in the verifier's WAV
+  HookConfig stage2_hook;             // mode external: the verifier program
 };
 
 // Derives the settings from a loaded config. An empty model.path becomes
 // `default_model`. An empty events.hook.audio_dir becomes $RUNTIME_DIRECTORY
-// (systemd's RuntimeDirectory) if set, else /tmp.
+// (systemd's RuntimeDirectory) if set, else /tmp; so does an empty
+// stage2.external.audio_dir.
 ServiceSettings service_settings(const config::Config& config, const std::string& default_model);
 
 // load_config(path) then service_settings(); errors are load_config's

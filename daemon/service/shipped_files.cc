@@ -24,6 +24,10 @@ std::string shipped_models_dir() {
 
 std::string default_model_path() { return shipped_models_dir() + "/kwsd_default.tflite"; }
 
+std::string default_stage2_model_path() {
+  return shipped_models_dir() + "/kwsd_default_stage2.tflite";
+}
+
 std::string sample_wav_path() { return shipped_models_dir() + "/sample.wav"; }
 
 }  // namespace kws::daemon

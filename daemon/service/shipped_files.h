@@ -14,6 +14,10 @@ std::string shipped_models_dir();
 // <models dir>/kwsd_default.tflite
 std::string default_model_path();
 
+// <models dir>/kwsd_default_stage2.tflite: stage 2 for stage2.mode model
+// when stage2.model.path is empty (may not be shipped yet).
+std::string default_stage2_model_path();
+
 // <models dir>/sample.wav: a few seconds of "computer ... jarvis" over light
 // noise, replayed by a default run on a machine without a capture device.
 std::string sample_wav_path();

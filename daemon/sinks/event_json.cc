@@ -67,6 +67,7 @@ std::string event_to_json_line(const DetectionEvent& event) {
   out += ",\"keyword\":" + json_quote(event.keyword);
   out += ",\"score\":" + number(event.score, 4);
   out += ",\"stage\":" + std::to_string(event.stage);
+  if (event.stage2_score >= 0.0f) out += ",\"stage2_score\":" + number(event.stage2_score, 4);
   out += ",\"audio_time\":" + number(event.audio_time_s(), 3);
   out += ",\"audio_sample\":" + std::to_string(event.audio_sample);
   out += ",\"sample_rate\":" + std::to_string(event.sample_rate);

@@ -5,6 +5,8 @@
 //    "audio_time":12.340,"audio_sample":197440,"sample_rate":16000,
 //    "wall_time":"2026-01-02T03:04:05.678Z","scores":{"label":0.01,...},
 //    "audio_samples":N}
+// "stage" says which stage decided (1, or 2 when stage 2 confirmed it);
+// "stage2_score" follows "stage" only when a stage-2 model scored the event.
 #pragma once
 
 #include <chrono>

@@ -69,6 +69,7 @@ std::vector<std::string> hook_environment(const DetectionEvent& event,
       "KWS_SAMPLE_RATE=" + std::to_string(event.sample_rate),
       "KWS_EVENT_JSON=" + json,
   };
+  if (event.stage2_score >= 0.0f) env.push_back("KWS_STAGE2_SCORE=" + fixed(event.stage2_score, 4));
   if (!wav_path.empty()) env.push_back("KWS_AUDIO_WAV=" + wav_path);
   return env;
 }
@@ -92,7 +93,7 @@ void HookRunner::consume(const DetectionEvent& event) {
     if (config_.argv.empty() || stopping_) return;
     if (children_.size() >= config_.max_concurrent) {
       stats_.skipped.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("hook: {} hook(s) still running (max_concurrent); skipping event {}",
+      spdlog::warn("{}: {} hook(s) still running (max_concurrent); skipping event {}", config_.name,
                    children_.size(), event.sequence);
       if (on_result_) on_result_({event.sequence, event.keyword, HookOutcome::kSkipped, 0});
       return;
@@ -102,13 +103,13 @@ void HookRunner::consume(const DetectionEvent& event) {
 
   std::string wav_path;
   if (config.audio) {
-    wav_path = config.audio_dir + "/kwsd-hook-" + std::to_string(::getpid()) + "-" +
+    wav_path = config.audio_dir + "/kwsd-" + config.name + "-" + std::to_string(::getpid()) + "-" +
                std::to_string(event.sequence) + ".wav";
     static const std::vector<int16_t> kNoAudio;
     std::string err =
         write_wav_file(wav_path, event.audio ? *event.audio : kNoAudio, event.sample_rate);
     if (!err.empty()) {
-      spdlog::warn("hook: {}; running the hook without audio", err);
+      spdlog::warn("{}: {}; running the hook without audio", config.name, err);
       wav_path.clear();
     }
   }
@@ -144,17 +145,18 @@ void HookRunner::consume(const DetectionEvent& event) {
   posix_spawnattr_destroy(&attr);
   if (err != 0) {
     stats_.spawn_failed.fetch_add(1, std::memory_order_relaxed);
-    spdlog::error("hook: cannot run '{}': {}", config.argv[0], std::strerror(err));
+    spdlog::error("{}: cannot run '{}': {}", config.name, config.argv[0], std::strerror(err));
     if (!wav_path.empty()) ::unlink(wav_path.c_str());
     if (on_result_) on_result_({event.sequence, event.keyword, HookOutcome::kSpawnFailed, err});
     return;
   }
   stats_.started.fetch_add(1, std::memory_order_relaxed);
   stats_.running.fetch_add(1, std::memory_order_relaxed);
-  spdlog::debug("hook: started '{}' (pid {}) for event {}", config.argv[0], pid, event.sequence);
+  spdlog::debug("{}: started '{}' (pid {}) for event {}", config.name, config.argv[0], pid,
+                event.sequence);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    children_.push_back({pid, event.sequence, event.keyword, wav_path,
+    children_.push_back({pid, event.sequence, event.keyword, wav_path, config.name,
                          std::chrono::steady_clock::now() + config.timeout, false});
   }
   wake_.notify_one();
@@ -169,16 +171,16 @@ void HookRunner::finish(const Child& child, HookOutcome outcome, int code) {
       break;
     case HookOutcome::kRejected:
       stats_.rejected.fetch_add(1, std::memory_order_relaxed);
-      spdlog::info("hook: event {} rejected by hook (exit {})", child.sequence, code);
+      spdlog::info("{}: event {} rejected by hook (exit {})", child.name, child.sequence, code);
       break;
     case HookOutcome::kCrashed:
       stats_.crashed.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("hook: event {}: hook died from signal {}", child.sequence, code);
+      spdlog::warn("{}: event {}: hook died from signal {}", child.name, child.sequence, code);
       break;
     case HookOutcome::kTimedOut:
       stats_.timed_out.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("hook: event {}: hook (pid {}) timed out and was killed", child.sequence,
-                   child.pid);
+      spdlog::warn("{}: event {}: hook (pid {}) timed out and was killed", child.name,
+                   child.sequence, child.pid);
       break;
     default:
       break;

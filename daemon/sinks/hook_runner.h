@@ -4,7 +4,8 @@
 //   argv     exactly the configured array (no shell, no interpolation)
 //   env      KWS_KEYWORD, KWS_SCORE, KWS_STAGE, KWS_SEQUENCE, KWS_TIME (RFC 3339
 //            UTC), KWS_TIME_UNIX, KWS_AUDIO_TIME (s), KWS_AUDIO_SAMPLE,
-//            KWS_SAMPLE_RATE, KWS_EVENT_JSON (the JSON line), PATH, and, when
+//            KWS_SAMPLE_RATE, KWS_EVENT_JSON (the JSON line), PATH,
+//            KWS_STAGE2_SCORE when a stage-2 model scored it, and, when
 //            audio is on, KWS_AUDIO_WAV (path of the pre-roll + keyword WAV)
 //   stdin    that WAV file when audio is on, else /dev/null
 //   pgroup   its own, so the timeout kills the hook and anything it started
@@ -39,6 +40,9 @@ struct HookConfig {
   size_t max_concurrent = 2;
   bool audio = true;               // write the WAV (env + stdin)
   std::string audio_dir = "/tmp";  // where the WAVs go (the runtime dir)
+  // Names the runner in its log lines and WAV files (kwsd-<name>-<pid>-<seq>.wav),
+  // so two runners (events hook, stage-2 verifier) can share audio_dir.
+  std::string name = "hook";
 };
 
 enum class HookOutcome : uint8_t {
@@ -97,6 +101,7 @@ class HookRunner final : public EventConsumer {
     uint64_t sequence = 0;
     std::string keyword;
     std::string wav_path;
+    std::string name;
     std::chrono::steady_clock::time_point deadline;
     bool killed = false;
   };

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace kws::config {
@@ -180,6 +182,96 @@ TEST(Config, ExampleConfigLoads) {
   EXPECT_TRUE(r->model.path.empty()) << "the example runs the shipped model";
   EXPECT_EQ(r->stage1.keywords.count("computer"), 1u);
   EXPECT_EQ(r->audio.period_ms, 20u);
+  EXPECT_EQ(r->stage2.mode, Stage2Mode::kOff) << "stage 2 is off unless asked for";
+  EXPECT_EQ(r->stage2.delay_ms, 200u);
+}
+
+TEST(Config, Stage2DefaultsToOff) {
+  const Config c = parse_ok("");
+  EXPECT_EQ(c.stage2.mode, Stage2Mode::kOff);
+  EXPECT_EQ(c.stage2.delay_ms, 200u);
+  EXPECT_TRUE(c.stage2.model_path.empty());
+  EXPECT_TRUE(c.stage2.keywords.empty());
+  EXPECT_TRUE(c.stage2.external.argv.empty());
+  EXPECT_EQ(parse_ok("stage2: {mode: off}").stage2.mode, Stage2Mode::kOff);
+}
+
+TEST(Config, ReadsStage2) {
+  const Config c = parse_ok(R"(
+stage2:
+  mode: model
+  model: {path: m2.tflite, sidecar: m2.yaml}
+  delay_ms: 300
+  keywords:
+    computer: {threshold: 0.55}
+    jarvis: {}
+  external:
+    argv: [/usr/bin/verify, -q]
+    timeout_ms: 1500
+    max_concurrent: 3
+    pre_roll_ms: 500
+    audio_dir: /run/kwsd
+)");
+  EXPECT_EQ(c.stage2.mode, Stage2Mode::kModel);
+  EXPECT_EQ(c.stage2.model_path, "m2.tflite");
+  EXPECT_EQ(c.stage2.sidecar, "m2.yaml");
+  EXPECT_EQ(c.stage2.delay_ms, 300u);
+  ASSERT_EQ(c.stage2.keywords.size(), 2u);
+  EXPECT_FLOAT_EQ(*c.stage2.keywords.at("computer").threshold, 0.55f);
+  EXPECT_FALSE(c.stage2.keywords.at("jarvis").threshold.has_value());
+  EXPECT_EQ(c.stage2.keywords.at("computer").where, "kwsd.yaml:7:15");
+  EXPECT_THAT(c.stage2.external.argv, ::testing::ElementsAre("/usr/bin/verify", "-q"));
+  EXPECT_EQ(c.stage2.external.timeout_ms, 1500u);
+  EXPECT_EQ(c.stage2.external.max_concurrent, 3u);
+  EXPECT_EQ(c.stage2.external.pre_roll_ms, 500u);
+  EXPECT_EQ(c.stage2.external.audio_dir, "/run/kwsd");
+  EXPECT_EQ(parse_ok("stage2: {mode: external, external: {argv: [/bin/true]}}").stage2.mode,
+            Stage2Mode::kExternal);
+}
+
+TEST(Config, Stage2ErrorsNameKeyAndLine) {
+  EXPECT_THAT(parse_error("stage2:\n  mode: model\n  treshold: 0.5\n"),
+              HasSubstr("kwsd.yaml:3:3: stage2.treshold: unknown key"));
+  EXPECT_THAT(
+      parse_error("stage2:\n  mode: maybe\n"),
+      HasSubstr("kwsd.yaml:2:9: stage2.mode: expected off, model or external, got 'maybe'"));
+  EXPECT_THAT(parse_error("stage2:\n  mode: [model]\n"),
+              HasSubstr("kwsd.yaml:2:9: stage2.mode: expected off, model or external, got a list"));
+  EXPECT_THAT(parse_error("stage2:\n  keywords:\n    computer: {threshold: 1.5}\n"),
+              HasSubstr("kwsd.yaml:3:27: stage2.keywords.computer.threshold: 1.5 is out of range "
+                        "[0, 1]"));
+  EXPECT_THAT(parse_error("stage2:\n  keywords:\n    computer: {min_count: 2}\n"),
+              HasSubstr("kwsd.yaml:3:16: stage2.keywords.computer.min_count: unknown key"));
+  EXPECT_THAT(parse_error("stage2:\n  delay_ms: soon\n"),
+              HasSubstr("kwsd.yaml:2:13: stage2.delay_ms: expected an integer, got 'soon'"));
+  EXPECT_THAT(parse_error("stage2:\n  delay_ms: 9000\n"),
+              HasSubstr("stage2.delay_ms: 9000 is out of range [0, 5000]"));
+  EXPECT_THAT(parse_error("stage2:\n  model: m2.tflite\n"),
+              HasSubstr("kwsd.yaml:2:10: stage2.model: expected a map"));
+  EXPECT_THAT(parse_error("stage2:\n  model: {file: m2.tflite}\n"),
+              HasSubstr("stage2.model.file: unknown key"));
+  EXPECT_THAT(parse_error("stage2:\n  mode: external\n"),
+              HasSubstr("kwsd.yaml:2:9: stage2.mode: external needs stage2.external.argv"));
+  EXPECT_THAT(parse_error("stage2:\n  external:\n    argv: /bin/true\n"),
+              HasSubstr("kwsd.yaml:3:11: stage2.external.argv: expected a list, got a scalar"));
+  EXPECT_THAT(parse_error("stage2:\n  external:\n    argv: ['']\n"),
+              HasSubstr("stage2.external.argv: the program (argv[0]) must not be empty"));
+  EXPECT_THAT(parse_error("stage2:\n  external:\n    timeout_ms: 0\n"),
+              HasSubstr("kwsd.yaml:3:17: stage2.external.timeout_ms: 0 is out of range"));
+  EXPECT_THAT(parse_error("stage2:\n  external:\n    shell: true\n"),
+              HasSubstr("kwsd.yaml:3:5: stage2.external.shell: unknown key"));
+}
+
+TEST(Config, Stage2ModelPathIsResolvedAgainstTheConfigsFolder) {
+  const std::string dir = ::testing::TempDir() + "/kws-config-stage2";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/kwsd.yaml")
+      << "stage2:\n  mode: model\n  model: {path: m2.tflite, sidecar: /abs/m2.yaml}\n";
+  Result<Config> r = load_config(dir + "/kwsd.yaml");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stage2.model_path,
+            (std::filesystem::path(dir) / "m2.tflite").lexically_normal().string());
+  EXPECT_EQ(r->stage2.sidecar, "/abs/m2.yaml");
 }
 
 TEST(Config, WyomingIsOffByDefaultOnLoopback) {

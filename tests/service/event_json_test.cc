@@ -27,6 +27,17 @@ TEST(EventJson, OneLineWithEveryFieldInFixedOrder) {
             "\"hey \\\"kws\\\"\":0.8750},\"audio_samples\":48000}\n");
 }
 
+TEST(EventJson, Stage2ScoreFollowsStageWhenAModelScoredIt) {
+  DetectionEvent e = SampleEvent();
+  e.stage2_score = 0.6125f;
+  const std::string line = event_to_json_line(e);
+  EXPECT_NE(line.find("\"score\":0.8750,\"stage\":2,\"stage2_score\":0.6125,\"audio_time\""),
+            std::string::npos)
+      << line;
+  e.stage2_score = -1.0f;  // stage 1 alone, or an external verifier
+  EXPECT_EQ(event_to_json_line(e).find("stage2_score"), std::string::npos);
+}
+
 TEST(EventJson, ControlCharactersAreEscaped) {
   EXPECT_EQ(json_quote(std::string("a\nb\x01", 4)), "\"a\\nb\\u0001\"");
 }

@@ -293,6 +293,106 @@ TEST_F(KwsdProcessTest, SighupAppliesAGoodConfigAndRejectsABrokenOneKeepingTheOl
   EXPECT_FALSE(Exists(dir_ + "/events.sock"));
 }
 
+// The JSON value of `key` in the first line of `lines` that has `keyword` ("" if none).
+std::string JsonField(const std::string& lines, const std::string& keyword,
+                      const std::string& key) {
+  std::istringstream in(lines);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("\"keyword\":\"" + keyword + "\"") == std::string::npos) continue;
+    const size_t at = line.find("\"" + key + "\":");
+    if (at == std::string::npos) return {};
+    const size_t begin = at + key.size() + 3;
+    return line.substr(begin, line.find_first_of(",}", begin) - begin);
+  }
+  return {};
+}
+
+// Stage 2 with a model (the shipped stage-1 model standing in for the stage-2
+// model, so the test does not depend on that one being trained): stage 2
+// confirms "computer" (threshold 0) and rejects "jarvis" (threshold 1); the
+// daemon's events equal `kwsd replay`'s for the same config; SIGHUP changes a
+// stage-2 threshold live and names a mode change as needing a restart.
+TEST_F(KwsdProcessTest, Stage2ModelConfirmsAndRejectsLikeReplayAndRetunesOnSighup) {
+  const std::string stage2 = "stage2:\n  mode: model\n  model: {path: " + kModel +
+                             "}\n  delay_ms: 200\n  keywords:\n    computer: {threshold: 0}\n"
+                             "    jarvis: {threshold: 1}\n";
+  const std::string cfg = WriteConfig("kwsd.yaml", stage2, dir_ + "/hook.out");
+  KwsdProcess kwsd({"--config", cfg}, dir_, Env());
+  ASSERT_TRUE(WaitFor([&] {
+    return Count(kwsd.out(), "\"type\":\"detection\"") >= 1 &&
+           kwsd.err().find("stage 2: rejected 'jarvis'") != std::string::npos;
+  })) << kwsd.out()
+      << kwsd.err();
+  EXPECT_NE(kwsd.err().find("stage 2: model " + kModel), std::string::npos) << kwsd.err();
+  const std::string out = kwsd.out();
+  EXPECT_EQ(Count(out, "\"type\":\"detection\""), 1u) << out;
+  EXPECT_EQ(JsonField(out, "computer", "stage"), "2") << out;
+  EXPECT_EQ(JsonField(out, "computer", "audio_time"), "1.670") << out;
+  const std::string daemon_score = JsonField(out, "computer", "stage2_score");
+  EXPECT_FALSE(daemon_score.empty()) << out;
+  EXPECT_EQ(JsonField(out, "jarvis", "stage"), "") << "jarvis was rejected\n" << out;
+
+  // SIGHUP: thresholds change live; a mode change needs a restart.
+  WriteConfig("kwsd.yaml",
+              "stage2:\n  mode: model\n  model: {path: " + kModel +
+                  "}\n  keywords:\n    jarvis: {threshold: 0.25}\n",
+              dir_ + "/hook.out");
+  kwsd.signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] {
+    return kwsd.err().find("keyword 'jarvis': stage-2 threshold 0.250") != std::string::npos;
+  })) << kwsd.err();
+  WriteConfig("kwsd.yaml", "stage2: {mode: off}\n", dir_ + "/hook.out");
+  kwsd.signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] {
+    return kwsd.err().find("reload: stage2.mode changes need a restart; ignored") !=
+           std::string::npos;
+  })) << kwsd.err();
+  EXPECT_TRUE(kwsd.running());
+  kwsd.signal(SIGTERM);
+  EXPECT_TRUE(CleanExit(kwsd.wait())) << kwsd.err();
+
+  // kwsd replay with --stage2 and the same thresholds: the same detection.
+  const std::string rcfg = dir_ + "/replay.yaml";
+  std::ofstream(rcfg) << "stage2:\n  keywords:\n    computer: {threshold: 0}\n"
+                      << "    jarvis: {threshold: 1}\n";
+  KwsdProcess replay({"replay", "--model", kModel, "--stage2", kModel, "--config", rcfg, kSample},
+                     dir_, Env());
+  EXPECT_TRUE(CleanExit(replay.wait())) << replay.err();
+  const std::string lines = replay.out();
+  EXPECT_EQ(Count(lines, "\n"), 1u) << lines;
+  EXPECT_EQ(JsonField(lines, "computer", "time_s"), "1.670") << lines;
+  EXPECT_EQ(JsonField(lines, "computer", "stage"), "2") << lines;
+  EXPECT_EQ(JsonField(lines, "computer", "stage2_score"), daemon_score) << lines;
+  EXPECT_NE(replay.err().find("stage 2 rejected 'jarvis' at 3.710 s"), std::string::npos)
+      << replay.err();
+}
+
+// Stage 2 external: a shell one-liner accepts "computer" and rejects "jarvis".
+TEST_F(KwsdProcessTest, Stage2ExternalVerifierDecidesByExitCode) {
+  const std::string stage2 =
+      "stage2:\n  mode: external\n  external:\n"
+      "    argv: [/bin/sh, -c, 'test -s \"$KWS_AUDIO_WAV\" && test \"$KWS_KEYWORD\" = computer']\n"
+      "    audio_dir: " +
+      dir_ + "\n";
+  const std::string cfg = WriteConfig("kwsd.yaml", stage2, dir_ + "/hook.out");
+  KwsdProcess kwsd({"--config", cfg}, dir_, Env());
+  ASSERT_TRUE(WaitFor([&] {
+    return Count(kwsd.out(), "\"type\":\"detection\"") >= 1 &&
+           kwsd.err().find("stage 2: verifier rejected 'jarvis'") != std::string::npos;
+  })) << kwsd.out()
+      << kwsd.err();
+  kwsd.signal(SIGTERM);
+  EXPECT_TRUE(CleanExit(kwsd.wait())) << kwsd.err();
+  const std::string out = kwsd.out();
+  EXPECT_EQ(Count(out, "\"type\":\"detection\""), 1u) << out;
+  EXPECT_EQ(JsonField(out, "computer", "stage"), "2") << out;
+  EXPECT_EQ(JsonField(out, "computer", "audio_time"), "1.670") << out;
+  EXPECT_EQ(JsonField(out, "computer", "stage2_score"), "") << "a program gives no score";
+  EXPECT_NE(kwsd.err().find("rejected, exit 1"), std::string::npos) << kwsd.err();
+  // The events hook ran for the confirmed detection only.
+  EXPECT_EQ(Count(Slurp(dir_ + "/hook.out"), "\n"), 1u);
+}
+
 TEST_F(KwsdProcessTest, MissingModelIsAClearStartupError) {
   const std::string cfg = dir_ + "/missing.yaml";
   std::ofstream(cfg) << "model: {path: " << dir_ << "/nope.tflite}\naudio: {device: kwsfile}\n";
