@@ -38,6 +38,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 import wave
 
@@ -113,11 +114,17 @@ def build_streams(work, positives, negatives):
 
 def run_timed(cmd):
     """(stdout, CPU seconds of the child) for one command."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
+    # Output goes to temporary files, not pipes: the child is reaped with
+    # wait4 (for its own rusage) before anything is read, so a pipe would
+    # block the child, and this wait with it, once a pipe buffer filled.
+    with tempfile.TemporaryFile(mode="w+") as fout, tempfile.TemporaryFile(mode="w+") as ferr:
+        proc = subprocess.Popen(cmd, stdout=fout, stderr=ferr, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        fout.seek(0)
+        ferr.seek(0)
+        out, err = fout.read(), ferr.read()
+    if proc.returncode != 0:
         raise RuntimeError("%s failed:\n%s" % (" ".join(cmd[:3]), err[-2000:]))
     return out, usage.ru_utime + usage.ru_stime
 

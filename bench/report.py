@@ -66,14 +66,21 @@ def main():
     micro = json.load(open(os.path.join(out, "micro.json")))
     pipe = kv(os.path.join(out, "pipeline.txt"))
     cg = kv(os.path.join(out, "pipeline_callgrind.txt"))
-    commit = sh(["git", "rev-parse", "--short", "HEAD"], cwd=root)
-    if sh(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root) not in ("", "?"):
-        commit += " (work tree has uncommitted changes)"
+    # The commit the binaries were built from (bench/run.sh writes it right
+    # after the build); HEAD now may be newer when others commit during a run.
+    build_info = os.path.join(out, "build_commit.txt")
+    if os.path.exists(build_info):
+        commit = open(build_info).read().strip()
+    else:
+        commit = sh(["git", "rev-parse", "--short", "HEAD"], cwd=root)
+        if sh(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root) not in ("", "?"):
+            commit += " (work tree has uncommitted changes)"
+        commit += " (HEAD at report time)"
     print("# kwsd benchmarks\n")
-    print("Date %s; machine: %s (%s logical CPUs); kwsd commit %s; kernels %s; "
+    print("Date %s; machine: %s (%s logical CPUs, Linux %s); kwsd commit %s; kernels %s; "
           "release preset (RelWithDebInfo, -O2).\n" % (
-              datetime.date.today().isoformat(), machine(), os.cpu_count(), commit,
-              pipe.get("kernels", "?")))
+              datetime.date.today().isoformat(), machine(), os.cpu_count(), os.uname().release,
+              commit, pipe.get("kernels", "?")))
 
     # Whole pipeline.
     audio_cg = float(cg["audio_seconds"])

@@ -30,6 +30,13 @@ cmake --preset release -B "$build" >/dev/null
 cmake --build "$build" -j"$(nproc)" --target kws-bench-micro kws-bench-pipeline kwsd >/dev/null
 mkdir -p "$out"
 bin="$build/bin"
+# The commit these binaries come from, for the report (HEAD may move while the
+# benchmarks run; report.py would otherwise read it at the end).
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "?")
+if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+  commit="$commit (work tree has uncommitted changes)"
+fi
+echo "$commit" >"$out/build_commit.txt"
 
 echo "running micro-benchmarks..." >&2
 "$bin/kws-bench-micro" --benchmark_min_time="$min_time" --benchmark_format=json \
