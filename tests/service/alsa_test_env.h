@@ -3,8 +3,10 @@
 // ALSA_CONFIG_PATH must be set before the first ALSA call in the process.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace kws::daemon::testing {
@@ -23,5 +25,20 @@ void write_raw_s16(const std::string& path, const std::vector<int16_t>& samples)
 
 // A fresh temporary directory (mkdtemp under $TMPDIR or /tmp).
 std::string make_temp_dir(const char* prefix);
+
+// The whole file ("" when it cannot be read).
+std::string slurp(const std::string& path);
+
+// Polls cond until it holds (true) or `seconds` pass (false). The limit only
+// matters when a test fails, so it is generous for loaded machines.
+template <typename F>
+bool wait_for(F cond, int seconds = 20) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!cond()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
 
 }  // namespace kws::daemon::testing

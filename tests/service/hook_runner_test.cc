@@ -27,13 +27,6 @@ DetectionEvent Event(uint64_t seq) {
   return e;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Collects results from the reaper thread.
 class Results {
  public:
@@ -86,17 +79,17 @@ TEST_F(HookRunnerTest, HookSeesEventEnvironmentAndAudioOnStdinAndAsFile) {
   runner.consume(Event(1));
   ASSERT_TRUE(results_.WaitCount(1));
   EXPECT_EQ(results_.Get()[0].outcome, HookOutcome::kAccepted);
-  const std::string env = Slurp(out);
+  const std::string env = testing::slurp(out);
   EXPECT_NE(env.find("KWS_KEYWORD=computer\n"), std::string::npos) << env;
   EXPECT_NE(env.find("KWS_SCORE=0.8750\n"), std::string::npos) << env;
   EXPECT_NE(env.find("KWS_AUDIO_TIME=2.000\n"), std::string::npos) << env;
   EXPECT_NE(env.find("KWS_SEQUENCE=1\n"), std::string::npos) << env;
   EXPECT_NE(env.find("KWS_EVENT_JSON={\"type\":\"detection\""), std::string::npos) << env;
   EXPECT_NE(env.find("KWS_TIME="), std::string::npos) << env;
-  const std::string wav = Slurp(out + ".stdin");
+  const std::string wav = testing::slurp(out + ".stdin");
   ASSERT_EQ(wav.size(), 44u + 3200u);
   EXPECT_EQ(wav.substr(0, 4), "RIFF");
-  EXPECT_EQ(Slurp(out + ".file"), wav);
+  EXPECT_EQ(testing::slurp(out + ".file"), wav);
   // The WAV is removed once the hook is done.
   EXPECT_EQ(std::system(("ls " + dir_ + "/kwsd-hook-*.wav >/dev/null 2>&1").c_str()) == 0, false);
 }
@@ -118,13 +111,14 @@ TEST_F(HookRunnerTest, HangingHookAndItsChildrenAreKilledAfterTheTimeout) {
   ASSERT_TRUE(results_.WaitCount(1));
   EXPECT_EQ(results_.Get()[0].outcome, HookOutcome::kTimedOut);
   EXPECT_EQ(runner.stats().timed_out.load(), 1u);
-  const pid_t child = static_cast<pid_t>(std::stol(Slurp(dir_ + "/child")));
+  const pid_t child = static_cast<pid_t>(std::stol(testing::slurp(dir_ + "/child")));
   // The grandchild got SIGKILL too (same process group); once it is reaped by
   // init it no longer exists. Allow a moment for the reaping.
   bool gone = false;
   for (int i = 0; i < 200 && !gone; ++i) {
-    gone = ::kill(child, 0) != 0 ||
-           Slurp("/proc/" + std::to_string(child) + "/stat").find(" Z ") != std::string::npos;
+    gone =
+        ::kill(child, 0) != 0 ||
+        testing::slurp("/proc/" + std::to_string(child) + "/stat").find(" Z ") != std::string::npos;
     if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(gone) << "the hook's child survived the timeout";

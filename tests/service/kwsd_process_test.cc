@@ -35,23 +35,6 @@ namespace {
 const std::string kModel = std::string(KWS_SOURCE_DIR) + "/models/kwsd_default.tflite";
 const std::string kSample = std::string(KWS_SOURCE_DIR) + "/models/sample.wav";
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-template <typename F>
-bool WaitFor(F cond, int seconds = 20) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
 bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
 size_t Count(const std::string& text, const std::string& what) {
@@ -102,7 +85,7 @@ class KwsdProcess {
   // The wait status once the process ended, or -1 after `seconds`.
   int wait(int seconds = 20) {
     int status = -1;
-    WaitFor(
+    testing::wait_for(
         [&] {
           exited_ = ::waitpid(pid_, &status, WNOHANG) == pid_;
           return exited_;
@@ -117,8 +100,8 @@ class KwsdProcess {
     return !exited_;
   }
 
-  std::string out() const { return Slurp(stdout_path_); }
-  std::string err() const { return Slurp(stderr_path_); }
+  std::string out() const { return testing::slurp(stdout_path_); }
+  std::string err() const { return testing::slurp(stderr_path_); }
 
  private:
   pid_t pid_ = -1;
@@ -202,17 +185,17 @@ TEST_F(KwsdProcessTest, AudioBecomesSocketEventsAndHooksThenSigtermStopsCleanly)
   const std::string cfg = WriteConfig("kwsd.yaml", "", hook_out);
   KwsdProcess kwsd({"--config", cfg, "--verbose"}, dir_, Env());
   const std::string sock = dir_ + "/events.sock";
-  const bool up = WaitFor([&] { return Exists(sock); });
+  const bool up = testing::wait_for([&] { return Exists(sock); });
   if (!up) ::close(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK));  // release the opener
   opener.join();
   ASSERT_TRUE(up) << kwsd.err();
   ASSERT_GE(writer, 0);
   const int client = Connect(sock);
   ASSERT_GE(client, 0);
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(testing::wait_for([&] {
     return kwsd.err().find("socket client connected") != std::string::npos;
   })) << kwsd.err();
-  const std::string raw = Slurp(dir_ + "/sample.raw");
+  const std::string raw = testing::slurp(dir_ + "/sample.raw");
   // A read of the FIFO that returns part of a period leaves the rest of that
   // period to the plugin's null slave, so later detections shift (seen once
   // under heavy load: jarvis 40 ms late). A pipe that holds the whole clip
@@ -223,7 +206,8 @@ TEST_F(KwsdProcessTest, AudioBecomesSocketEventsAndHooksThenSigtermStopsCleanly)
   ::close(writer);
   const std::string lines = ReadLines(client, 2);
   ::close(client);
-  ASSERT_TRUE(WaitFor([&] { return Count(Slurp(hook_out), "\n") >= 2; })) << kwsd.err();
+  ASSERT_TRUE(testing::wait_for([&] { return Count(testing::slurp(hook_out), "\n") >= 2; }))
+      << kwsd.err();
 
   kwsd.signal(SIGTERM);
   const int status = kwsd.wait();
@@ -237,7 +221,7 @@ TEST_F(KwsdProcessTest, AudioBecomesSocketEventsAndHooksThenSigtermStopsCleanly)
   // Hooks ran with the keyword in the environment and a WAV of pre-roll (1 s)
   // + the model's input window (48 hops of 320 + a 480-sample window) = 31840
   // samples, clipped to the 26720 samples before "computer" fired.
-  const std::string hooks = Slurp(hook_out);
+  const std::string hooks = testing::slurp(hook_out);
   EXPECT_NE(hooks.find("computer " + std::to_string(44 + 26720 * 2)), std::string::npos) << hooks;
   EXPECT_NE(hooks.find("jarvis " + std::to_string(44 + 31840 * 2)), std::string::npos) << hooks;
   EXPECT_EQ(Count(kwsd.out(), "\"type\":\"detection\""), 2u) << kwsd.out();
@@ -247,8 +231,9 @@ TEST_F(KwsdProcessTest, AudioBecomesSocketEventsAndHooksThenSigtermStopsCleanly)
 TEST_F(KwsdProcessTest, SigintStopsCleanlyToo) {
   const std::string cfg = WriteConfig("kwsd.yaml", "", dir_ + "/hook.out");
   KwsdProcess kwsd({"--config", cfg}, dir_, Env());
-  ASSERT_TRUE(WaitFor([&] { return kwsd.err().find("listening on") != std::string::npos; }))
-      << kwsd.err();
+  ASSERT_TRUE(testing::wait_for([&] {
+    return kwsd.err().find("listening on") != std::string::npos;
+  })) << kwsd.err();
   kwsd.signal(SIGINT);
   EXPECT_TRUE(CleanExit(kwsd.wait())) << kwsd.err();
   EXPECT_FALSE(Exists(dir_ + "/events.sock"));
@@ -259,28 +244,31 @@ TEST_F(KwsdProcessTest, SighupAppliesAGoodConfigAndRejectsABrokenOneKeepingTheOl
   const std::string hook_out = dir_ + "/hook.out";
   const std::string cfg = WriteConfig("kwsd.yaml", "", hook_out);
   KwsdProcess kwsd({"--config", cfg}, dir_, Env());
-  ASSERT_TRUE(WaitFor([&] { return kwsd.err().find("listening on") != std::string::npos; }))
-      << kwsd.err();
+  ASSERT_TRUE(testing::wait_for([&] {
+    return kwsd.err().find("listening on") != std::string::npos;
+  })) << kwsd.err();
 
   WriteConfig("kwsd.yaml", "stage1:\n  keywords:\n    computer: {threshold: 0.5, min_count: 3}\n",
               hook_out);
   kwsd.signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(testing::wait_for([&] {
     return kwsd.err().find("keyword 'computer': threshold 0.500, min_count 3") != std::string::npos;
   })) << kwsd.err();
 
   // Broken: a label the model does not have. Rejected, named, daemon keeps going.
   WriteConfig("kwsd.yaml", "stage1:\n  keywords:\n    alexa: {threshold: 0.1}\n", hook_out);
   kwsd.signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] { return kwsd.err().find("reload rejected") != std::string::npos; }))
-      << kwsd.err();
+  ASSERT_TRUE(testing::wait_for([&] {
+    return kwsd.err().find("reload rejected") != std::string::npos;
+  })) << kwsd.err();
   EXPECT_NE(kwsd.err().find("stage1.keywords.alexa: the model has no such label"),
             std::string::npos)
       << kwsd.err();
   // Broken YAML value: rejected with file:line:col and key.
   WriteConfig("kwsd.yaml", "stage1:\n  keywords:\n    jarvis: {threshold: 7}\n", hook_out);
   kwsd.signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] { return Count(kwsd.err(), "reload rejected") == 2; })) << kwsd.err();
+  ASSERT_TRUE(testing::wait_for([&] { return Count(kwsd.err(), "reload rejected") == 2; }))
+      << kwsd.err();
   EXPECT_NE(kwsd.err().find("kwsd.yaml:4:25: stage1.keywords.jarvis.threshold: 7 is out of range"),
             std::string::npos)
       << kwsd.err();
@@ -318,7 +306,7 @@ TEST_F(KwsdProcessTest, Stage2ModelConfirmsAndRejectsLikeReplayAndRetunesOnSighu
                              "    jarvis: {threshold: 1}\n";
   const std::string cfg = WriteConfig("kwsd.yaml", stage2, dir_ + "/hook.out");
   KwsdProcess kwsd({"--config", cfg}, dir_, Env());
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(testing::wait_for([&] {
     return Count(kwsd.out(), "\"type\":\"detection\"") >= 1 &&
            kwsd.err().find("stage 2: rejected 'jarvis'") != std::string::npos;
   })) << kwsd.out()
@@ -338,12 +326,12 @@ TEST_F(KwsdProcessTest, Stage2ModelConfirmsAndRejectsLikeReplayAndRetunesOnSighu
                   "}\n  keywords:\n    jarvis: {threshold: 0.25}\n",
               dir_ + "/hook.out");
   kwsd.signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(testing::wait_for([&] {
     return kwsd.err().find("keyword 'jarvis': stage-2 threshold 0.250") != std::string::npos;
   })) << kwsd.err();
   WriteConfig("kwsd.yaml", "stage2: {mode: off}\n", dir_ + "/hook.out");
   kwsd.signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(testing::wait_for([&] {
     return kwsd.err().find("reload: stage2.mode changes need a restart; ignored") !=
            std::string::npos;
   })) << kwsd.err();
@@ -376,7 +364,7 @@ TEST_F(KwsdProcessTest, Stage2ExternalVerifierDecidesByExitCode) {
       dir_ + "\n";
   const std::string cfg = WriteConfig("kwsd.yaml", stage2, dir_ + "/hook.out");
   KwsdProcess kwsd({"--config", cfg}, dir_, Env());
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(testing::wait_for([&] {
     return Count(kwsd.out(), "\"type\":\"detection\"") >= 1 &&
            kwsd.err().find("stage 2: verifier rejected 'jarvis'") != std::string::npos;
   })) << kwsd.out()
@@ -390,7 +378,7 @@ TEST_F(KwsdProcessTest, Stage2ExternalVerifierDecidesByExitCode) {
   EXPECT_EQ(JsonField(out, "computer", "stage2_score"), "") << "a program gives no score";
   EXPECT_NE(kwsd.err().find("rejected, exit 1"), std::string::npos) << kwsd.err();
   // The events hook ran for the confirmed detection only.
-  EXPECT_EQ(Count(Slurp(dir_ + "/hook.out"), "\n"), 1u);
+  EXPECT_EQ(Count(testing::slurp(dir_ + "/hook.out"), "\n"), 1u);
 }
 
 TEST_F(KwsdProcessTest, MissingModelIsAClearStartupError) {
@@ -492,7 +480,7 @@ class KwsdWyomingTest : public KwsdProcessTest {
 
   uint16_t WaitForPort(KwsdProcess* kwsd) {
     uint16_t port = 0;
-    WaitFor([&] {
+    testing::wait_for([&] {
       port = WyomingPort(kwsd->err());
       return port != 0 || !kwsd->running();
     });
@@ -511,7 +499,7 @@ TEST_F(KwsdWyomingTest, ServesWyomingBesideTheMicrophoneWithTheSameDetections) {
   KwsdProcess kwsd({"--config", cfg}, dir_, Env());
   const uint16_t port = WaitForPort(&kwsd);
   ASSERT_NE(port, 0) << kwsd.err();
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(testing::wait_for([&] {
     return kwsd.err().find("listening on 'kwsfile'") != std::string::npos;
   })) << kwsd.err();
 
@@ -522,12 +510,12 @@ TEST_F(KwsdWyomingTest, ServesWyomingBesideTheMicrophoneWithTheSameDetections) {
   EXPECT_EQ(reply.wake_words, (std::vector<std::string>{"computer", "jarvis"}));
   client.close();
   // The microphone (file plugin) path ran too.
-  EXPECT_TRUE(WaitFor([&] { return Count(kwsd.out(), "\"type\":\"detection\"") >= 2; }))
+  EXPECT_TRUE(testing::wait_for([&] { return Count(kwsd.out(), "\"type\":\"detection\"") >= 2; }))
       << kwsd.out();
   // One SIGHUP retunes both the microphone path and the Wyoming server.
   WriteWyomingConfig("kwsfile", "stage1:\n  keywords:\n    jarvis: {enabled: false}\n");
   kwsd.signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(testing::wait_for([&] {
     return kwsd.err().find(
                "wyoming: reload: new sessions use the stage1 keyword settings (wake "
                "words computer)") != std::string::npos;
@@ -568,7 +556,7 @@ TEST_F(KwsdWyomingTest, ServesWyomingWithoutAMicrophoneAndReloadsKeywordsForNewS
 
   WriteWyomingConfig("none", "stage1:\n  keywords:\n    jarvis: {enabled: false}\n");
   kwsd.signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(testing::wait_for([&] {
     return kwsd.err().find(
                "wyoming: reload: new sessions use the stage1 keyword settings (wake "
                "words computer)") != std::string::npos;
@@ -585,8 +573,9 @@ TEST_F(KwsdWyomingTest, ServesWyomingWithoutAMicrophoneAndReloadsKeywordsForNewS
   // A broken reload is rejected and named; the server keeps going.
   WriteWyomingConfig("none", "stage1:\n  keywords:\n    alexa: {threshold: 0.1}\n");
   kwsd.signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] { return kwsd.err().find("reload rejected") != std::string::npos; }))
-      << kwsd.err();
+  ASSERT_TRUE(testing::wait_for([&] {
+    return kwsd.err().find("reload rejected") != std::string::npos;
+  })) << kwsd.err();
   EXPECT_NE(kwsd.err().find("stage1.keywords.alexa: the model has no such label"),
             std::string::npos)
       << kwsd.err();

@@ -65,23 +65,6 @@ class EnergyDetector : public Detector {
   uint64_t last_fire_ = 0;
 };
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-template <typename F>
-bool WaitFor(F cond, int seconds = 10) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
-
 class ServiceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -136,7 +119,7 @@ TEST_F(ServiceTest, AudioThroughAlsaBecomesASocketEventAndRunsTheHook) {
   ASSERT_EQ(service.start(), "");
   int client = Connect(*dir_ + "/events.sock");
   ASSERT_GE(client, 0);
-  ASSERT_TRUE(WaitFor([&] { return service.socket()->client_count() == 1; }));
+  ASSERT_TRUE(testing::wait_for([&] { return service.socket()->client_count() == 1; }));
   std::thread loop([&] { service.run(); });
 
   std::string line;
@@ -149,7 +132,7 @@ TEST_F(ServiceTest, AudioThroughAlsaBecomesASocketEventAndRunsTheHook) {
     if (n <= 0) break;
     line.append(buf, static_cast<size_t>(n));
   }
-  ASSERT_TRUE(WaitFor([&] { return service.hooks().stats().accepted.load() == 1; }));
+  ASSERT_TRUE(testing::wait_for([&] { return service.hooks().stats().accepted.load() == 1; }));
   service.request_stop();
   loop.join();
   ::close(client);
@@ -159,7 +142,7 @@ TEST_F(ServiceTest, AudioThroughAlsaBecomesASocketEventAndRunsTheHook) {
   EXPECT_NE(line.find("\"audio_time\":1.100"), std::string::npos) << line;
   // Pre-roll 0.5 s + keyword 1 s, all inside the captured stream.
   EXPECT_NE(line.find("\"audio_samples\":17600"), std::string::npos) << line;
-  const std::string hook = Slurp(*dir_ + "/hook.out");
+  const std::string hook = testing::slurp(*dir_ + "/hook.out");
   EXPECT_NE(hook.find("KWS_KEYWORD=loud\n"), std::string::npos) << hook;
   EXPECT_NE(hook.find(std::to_string(44 + 17600 * 2)), std::string::npos) << hook;
   EXPECT_EQ(service.stats().events.load(), 1u);
@@ -182,15 +165,15 @@ TEST_F(ServiceTest, ReloadAppliesGoodConfigAndRejectsBrokenOneKeepingTheOld) {
 
   std::ofstream(cfg) << "stage1:\n  keywords:\n    loud: {threshold: 0.9}\n";
   service.request_reload();
-  ASSERT_TRUE(WaitFor([&] { return service.stats().reloads.load() == 1; }));
+  ASSERT_TRUE(testing::wait_for([&] { return service.stats().reloads.load() == 1; }));
   EXPECT_DOUBLE_EQ(det->threshold_.load(), static_cast<double>(0.9f));
 
   std::ofstream(cfg) << "stage1:\n  keywords:\n    loud: {threshold: 7}\n";  // out of range
   service.request_reload();
-  ASSERT_TRUE(WaitFor([&] { return service.stats().rejected_reloads.load() == 1; }));
+  ASSERT_TRUE(testing::wait_for([&] { return service.stats().rejected_reloads.load() == 1; }));
   std::ofstream(cfg) << "stage1:\n  keywords:\n    nosuchlabel: {threshold: 0.5}\n";  // no label
   service.request_reload();
-  ASSERT_TRUE(WaitFor([&] { return service.stats().rejected_reloads.load() == 2; }));
+  ASSERT_TRUE(testing::wait_for([&] { return service.stats().rejected_reloads.load() == 2; }));
   EXPECT_DOUBLE_EQ(det->threshold_.load(), static_cast<double>(0.9f)) << "old config replaced";
   EXPECT_GT(service.stats().samples_processed.load(), 0u);
   service.request_stop();

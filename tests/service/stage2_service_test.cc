@@ -73,23 +73,6 @@ class Recorder : public EventConsumer {
   std::vector<DetectionEvent> events;
 };
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-template <typename F>
-bool WaitFor(F cond, int seconds = 10) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
-
 class Stage2External : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -158,7 +141,8 @@ TEST_F(Stage2External, ExitZeroMakesTheCandidateAStage2Detection) {
   ASSERT_NE(e.audio, nullptr);
   EXPECT_EQ(e.audio->size(), 20800u);
   // The verifier's WAV: no pre-roll, keyword window + delay = 19200 samples.
-  EXPECT_EQ(Slurp(dir_ + "/verifier.out"), "loud 2 " + std::to_string(44 + 19200 * 2) + "\n");
+  EXPECT_EQ(testing::slurp(dir_ + "/verifier.out"),
+            "loud 2 " + std::to_string(44 + 19200 * 2) + "\n");
   EXPECT_EQ(stats_.candidates, 1u);
   EXPECT_EQ(stats_.accepted, 1u);
   EXPECT_EQ(stats_.rejected, 0u);
@@ -168,7 +152,7 @@ TEST_F(Stage2External, NonZeroExitRejectsTheCandidate) {
   Recorder rec;
   Run("touch \"$0\"; exit 1", 5000, &rec);
   EXPECT_TRUE(rec.events.empty());
-  EXPECT_EQ(Slurp(dir_ + "/verifier.out"), "") << "the verifier ran";
+  EXPECT_EQ(testing::slurp(dir_ + "/verifier.out"), "") << "the verifier ran";
   EXPECT_TRUE(std::ifstream(dir_ + "/verifier.out").good());
   EXPECT_EQ(stats_.candidates, 1u);
   EXPECT_EQ(stats_.accepted, 0u);
@@ -182,9 +166,9 @@ TEST_F(Stage2External, AVerifierPastItsTimeoutIsKilledAndRejectsWithoutStallingP
   Run("sleep 30; exit 0", 3000, &rec, [&](Service& service) {
     // The processing thread goes on through the rest of the clip while the
     // verifier sleeps.
-    ASSERT_TRUE(WaitFor([&] { return service.stats().candidates.load() == 1; }));
-    processed_while_running =
-        WaitFor([&] { return service.stats().samples_processed.load() == audio_.size(); }, 2);
+    ASSERT_TRUE(testing::wait_for([&] { return service.stats().candidates.load() == 1; }));
+    processed_while_running = testing::wait_for(
+        [&] { return service.stats().samples_processed.load() == audio_.size(); }, 2);
     EXPECT_EQ(service.verifier()->stats().running.load(), 1u) << "verifier should still run";
   });
   const double seconds =
