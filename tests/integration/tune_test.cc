@@ -1,8 +1,10 @@
 // kws-tune: the choice on a hand-made score track with known counts, the
-// refusal of negatives too short for the target, and a written kwsd.yaml that
-// config/ loads and applies with the chosen values.
+// refusal of negatives too short for the target, a written kwsd.yaml that
+// config/ loads and applies with the chosen values, and (with the shared data)
+// the cascade tuned with the shipped stage-2 model.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "tests/support/test_data.h"
 #include "tools/tune/tuning.h"
 
 namespace kws::tune {
@@ -166,6 +169,72 @@ TEST(Tune, WrittenConfigLoadsAndCarriesTheChoice) {
   auto cfg2 = config::load_config(out);
   ASSERT_TRUE(cfg2) << cfg2.error();
   EXPECT_EQ(cfg2->model.path, fs::absolute("models/x.tflite").string());
+  fs::remove_all(dir);
+}
+
+// A small real run: 6 computer clips in noise and 6 LibriSpeech files, stage 2
+// the shipped kwsd_default_stage2. The cascade choice has a stage-2
+// threshold, meets zero false accepts on this set, and the config written
+// from it selects stage 2 with that threshold.
+TEST(Tune, CascadeChoiceWritesAStage2SectionTheDaemonReads) {
+  KWS_REQUIRE_SHARED(computer, "keywords/wwb/computer");
+  KWS_REQUIRE_SHARED(speech, "speech/librispeech_train_clean_100");
+  KWS_REQUIRE_SHARED(noise, "noise/speech_commands/running_tap.flac");
+  const fs::path dir = fs::temp_directory_path() / "kws_tune_test_cascade";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto first_files = [](const std::string& folder, size_t n) {
+    std::vector<std::string> v;
+    for (const auto& e : fs::directory_iterator(folder)) v.push_back(e.path().string());
+    std::sort(v.begin(), v.end());
+    v.resize(std::min(n, v.size()));
+    return v;
+  };
+  std::string manifest;
+  for (const std::string& f : first_files(computer, 6)) manifest += f + "\tcomputer\n";
+  std::ofstream(dir / "pos.tsv") << manifest;
+  std::string negatives;
+  for (const std::string& f : first_files(speech, 6)) negatives += f + "\n";
+  std::ofstream(dir / "neg.txt") << negatives;
+
+  eval::ExperimentOptions eo;
+  eo.model = std::string(KWS_SOURCE_DIR) + "/models/kwsd_default.tflite";
+  eo.stage2_model = std::string(KWS_SOURCE_DIR) + "/models/kwsd_default_stage2.tflite";
+  eo.positives = (dir / "pos.tsv").string();
+  eo.negatives = {"@" + (dir / "neg.txt").string()};
+  eo.noise = {noise};
+  eo.mix.snr_db = 10.0;
+  eo.threads = 2;
+  auto ex = eval::run_experiment(eo);
+  ASSERT_TRUE(ex) << ex.error();
+  ASSERT_NE((*ex)->stage2, nullptr);
+  TuneOptions o;
+  o.allow_zero_fa = true;  // minutes of negatives: 1 FA/h is not resolvable
+  o.smoothing = {3};
+  o.min_count = {2};
+  auto r = tune(**ex, o);
+  ASSERT_TRUE(r) << r.error();
+  ASSERT_EQ(r->keywords.size(), 1u);
+  const KeywordChoice& c = r->keywords[0];
+  EXPECT_TRUE(c.met);
+  EXPECT_EQ(c.point.false_accepts, 0u);
+  EXPECT_GE(c.point.stage2_threshold, 0.0f);
+  EXPECT_GE(c.point.stage1.threshold, o.cascade_min_stage1_threshold);
+  EXPECT_EQ(r->stage2_model, eo.stage2_model);
+  EXPECT_NE(r->summary.find("stage-2 threshold"), std::string::npos) << r->summary;
+
+  const std::string out = (dir / "tuned.yaml").string();
+  auto w = write_config(*r, "", eo.model, "", (*ex)->stage1->info, "h", out);
+  ASSERT_TRUE(w) << w.error();
+  auto cfg = config::load_config(out);
+  ASSERT_TRUE(cfg) << cfg.error();
+  EXPECT_EQ(cfg->stage2.mode, config::Stage2Mode::kModel);
+  EXPECT_EQ(cfg->stage2.model_path, fs::absolute(eo.stage2_model).string());
+  EXPECT_EQ(cfg->stage2.delay_ms, 200u);
+  ASSERT_EQ(cfg->stage2.keywords.count("computer"), 1u);
+  ASSERT_TRUE(cfg->stage2.keywords.at("computer").threshold.has_value());
+  EXPECT_NEAR(*cfg->stage2.keywords.at("computer").threshold, c.point.stage2_threshold, 1e-4);
+  EXPECT_NEAR(*cfg->stage1.keywords.at("computer").threshold, c.point.stage1.threshold, 1e-4);
   fs::remove_all(dir);
 }
 

@@ -16,6 +16,8 @@ const char* const kUsage =
     "Runs the tuning split (default --split tune) through the pipeline once, sweeps\n"
     "threshold x min count x smoothing with the core's smoother and trigger, and writes\n"
     "the settings with the lowest FRR at --target-fa (or fewest FAs at --target-frr).\n"
+    "With --stage2 it tunes the cascade (stage-1 x stage-2 threshold) and writes a\n"
+    "stage2 section (mode model) as well.\n"
     "Evaluate on the other half: kws-eval --split eval --config OUT.yaml ...\n\n";
 
 const char* const kTuneUsage =
@@ -26,7 +28,8 @@ const char* const kTuneUsage =
     "  --allow-zero-fa           when the negatives are too short for --target-fa, tune for 0 FA\n"
     "  --smoothing LIST          smoothing_frames candidates (default 1,2,3,4,6)\n"
     "  --min-count LIST          min_count candidates (default 1,2,3)\n"
-    "  --thresholds LIST         threshold grid (default: kws-eval's)\n";
+    "  --thresholds LIST         threshold grid (default: kws-eval's)\n"
+    "  --cascade-min-t1 T        with --stage2: stage-1 thresholds >= T (default 0.3)\n";
 
 }  // namespace
 
@@ -34,7 +37,7 @@ int main(int argc, char** argv) {
   using namespace kws;
   std::set<std::string> flags = eval::experiment_flags();
   flags.insert({"--write-config", "--base-config", "--target-fa", "--target-frr", "--smoothing",
-                "--min-count", "--thresholds"});
+                "--min-count", "--thresholds", "--cascade-min-t1"});
   auto args = eval::CliArgs::parse(argc, argv, flags, {"--allow-zero-fa"});
   if (!args) {
     std::fprintf(stderr, "kws-tune: %s\n%s%s%s", args.error().c_str(), kUsage,
@@ -50,12 +53,6 @@ int main(int argc, char** argv) {
     return code;
   };
   if (!args->has("--write-config")) return fail("--write-config OUT.yaml is required", 2);
-  if (args->has("--stage2")) {
-    return fail(
-        "--stage2: kws-tune sets stage-1 settings only (kwsd.yaml has no stage-2 section "
-        "yet); sweep stage 2 with kws-eval",
-        2);
-  }
   auto options = eval::experiment_options(*args);
   if (!options) return fail(options.error(), 2);
   if (!args->has("--split")) options->split = eval::Split::kTune;
@@ -98,6 +95,12 @@ int main(int argc, char** argv) {
     if (x < 0.0 || x > 1.0) return fail("--thresholds: values must be in 0..1", 2);
     to.thresholds.push_back(static_cast<float>(x));
   }
+  v.clear();
+  if (!numbers("--cascade-min-t1", &v) ||
+      (!v.empty() && (v.size() != 1 || v[0] < 0.0 || v[0] > 1.0))) {
+    return fail("--cascade-min-t1 wants one number in 0..1", 2);
+  }
+  if (!v.empty()) to.cascade_min_stage1_threshold = static_cast<float>(v[0]);
   if (to.target_frr < 0.0 && !to.allow_zero_fa && to.target_fa_per_hour > 0.0) {
     options->required_negative_hours = 1.0 / to.target_fa_per_hour;
     options->required_because = "needed to resolve a target of " +

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "config/config.h"
@@ -36,6 +37,7 @@ bool better(const eval::SweepPoint& a, const eval::SweepPoint& b, const TuneOpti
   }
   // Same quality: prefer the stricter setting (more margin against false accepts).
   if (a.stage1.threshold != b.stage1.threshold) return a.stage1.threshold > b.stage1.threshold;
+  if (a.stage2_threshold != b.stage2_threshold) return a.stage2_threshold > b.stage2_threshold;
   return a.stage1.min_count > b.stage1.min_count;
 }
 
@@ -74,6 +76,28 @@ Result<TuneResult> tune(const eval::Experiment& ex, const TuneOptions& o) {
   data.negative_hours = ex.negative_hours;
   const std::vector<float> grid =
       o.thresholds.empty() ? eval::default_threshold_grid() : o.thresholds;
+  std::unique_ptr<eval::Stage2Scores> scores;
+  std::vector<float> stage1_grid = grid;
+  if (ex.stage2 != nullptr) {
+    scores = std::make_unique<eval::Stage2Scores>(ex.stage1, ex.stage2, ex.cascade.delay_frames);
+    stage1_grid.clear();
+    for (float t : grid) {
+      if (t >= o.cascade_min_stage1_threshold) stage1_grid.push_back(t);
+    }
+    if (stage1_grid.empty())
+      return R::failure("no stage-1 threshold in the grid is >= the minimum");
+    res.stage2_model = ex.options.stage2_model;
+    res.stage2_sidecar = ex.options.stage2_sidecar;
+    res.stage2_delay_ms = ex.options.stage2_delay_ms;
+  }
+  // One stage's sweep or the cascade's, for one label at one trigger setting.
+  auto sweep = [&](uint32_t label, const eval::TriggerPoint& base) {
+    if (scores == nullptr) {
+      return Result<std::vector<eval::SweepPoint>>::success(
+          eval::sweep_stage1(data, label, base, grid));
+    }
+    return eval::sweep_cascade(data, label, base, stage1_grid, grid, scores.get(), ex.threads);
+  };
   double best_total = INFINITY;
   for (uint32_t s : o.smoothing) {
     std::vector<KeywordChoice> choices;
@@ -88,7 +112,9 @@ Result<TuneResult> tune(const eval::Experiment& ex, const TuneOptions& o) {
         base.smoothing_frames = s;
         base.min_count = mc;
         base.refractory_ms = info.keywords[label].refractory_ms;
-        for (const eval::SweepPoint& p : eval::sweep_stage1(data, label, base, grid)) {
+        auto points = sweep(label, base);
+        if (!points) return R::failure(points.error());
+        for (const eval::SweepPoint& p : *points) {
           const bool ok = meets(p, o, fa_limit);
           if (ok && (!c.met || better(p, c.point, o))) {
             c.point = p, c.met = true, have = true;
@@ -113,12 +139,20 @@ Result<TuneResult> tune(const eval::Experiment& ex, const TuneOptions& o) {
       << " h of negatives (1 FA = " << fmt("%.3g", res.resolution_fa_per_hour) << " FA/h). Target: "
       << (o.target_frr >= 0.0 ? "FRR <= " + fmt("%.1f %%", 100.0 * o.target_frr)
                               : "FA/h <= " + fmt("%g", fa_limit))
-      << ". smoothing_frames: " << res.smoothing_frames << "\n\n";
-  out << "| keyword | threshold | min_count | FRR | false accepts | FA/h | target met |\n";
-  out << "|---|---|---|---|---|---|---|\n";
+      << ". smoothing_frames: " << res.smoothing_frames;
+  const bool cascade = scores != nullptr;
+  if (cascade) {
+    out << ". Cascade with stage 2 `" << res.stage2_model << "`, deciding "
+        << fmt("%g", res.stage2_delay_ms) << " ms after the trigger";
+  }
+  out << "\n\n";
+  out << "| keyword | threshold | " << (cascade ? "stage-2 threshold | " : "")
+      << "min_count | FRR | false accepts | FA/h | target met |\n";
+  out << "|---|---|---|" << (cascade ? "---|" : "") << "---|---|---|---|\n";
   for (const KeywordChoice& c : res.keywords) {
-    out << "| " << c.keyword << " | " << fmt("%.3f", c.point.stage1.threshold) << " | "
-        << c.point.stage1.min_count << " | " << fmt("%.1f %%", 100.0 * c.point.frr) << " | "
+    out << "| " << c.keyword << " | " << fmt("%.3f", c.point.stage1.threshold) << " | ";
+    if (cascade) out << fmt("%.3f", c.point.stage2_threshold) << " | ";
+    out << c.point.stage1.min_count << " | " << fmt("%.1f %%", 100.0 * c.point.frr) << " | "
         << c.point.false_accepts << " | " << fmt("%.2f", c.point.fa_per_hour) << " | "
         << (c.met ? "yes" : "NO (closest setting used)") << " |\n";
   }
@@ -144,6 +178,18 @@ Result<bool> write_config(const TuneResult& result, const std::string& base_conf
       YAML::Node k = root["stage1"]["keywords"][c.keyword];
       k["threshold"] = fmt("%.4g", c.point.stage1.threshold);  // plain scalar, 4 digits
       k["min_count"] = c.point.stage1.min_count;
+    }
+    if (!result.stage2_model.empty()) {
+      YAML::Node s2 = root["stage2"];
+      s2["mode"] = "model";
+      s2["model"]["path"] = std::filesystem::absolute(result.stage2_model).string();
+      if (!result.stage2_sidecar.empty()) {
+        s2["model"]["sidecar"] = std::filesystem::absolute(result.stage2_sidecar).string();
+      }
+      s2["delay_ms"] = static_cast<long>(std::lround(result.stage2_delay_ms));
+      for (const KeywordChoice& c : result.keywords) {
+        s2["keywords"][c.keyword]["threshold"] = fmt("%.4g", c.point.stage2_threshold);
+      }
     }
   } catch (const YAML::Exception& e) {
     return R::failure((base_config.empty() ? out_path : base_config) + ": " + e.what());
