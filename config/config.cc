@@ -240,7 +240,9 @@ std::string parse_listen_address(const std::string& text, std::string* host, uin
       std::stoul(p) > 65535) {
     return "'" + text + "': the port must be a number in 0..65535 (HOST:PORT, [IPV6]:PORT or PORT)";
   }
-  *host = h;
+  // "localhost" may resolve to ::1 first, and the server binds one address:
+  // pin it to the IPv4 loopback the docs tell Home Assistant to use.
+  *host = h == "localhost" ? "127.0.0.1" : h;
   *port = static_cast<uint16_t>(std::stoul(p));
   return "";
 }

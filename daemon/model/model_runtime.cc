@@ -190,8 +190,16 @@ class Runtime final : public ModelRuntime {
     stage2_cfg_ = config.stage2;
     const config::Stage2Section& s2 = stage2_cfg_;
     if (s2.mode == config::Stage2Mode::kOff) return {};
+    // Stage 2 covers every label the stage-1 model calls a keyword, also those
+    // the config disables at start: a reload may enable them, and they must
+    // then reach stage 2 like the rest.
+    cascade_stage1_ = stage1_.info;
+    for (uint32_t i = 0; i < cascade_stage1_.num_labels; ++i) {
+      cascade_stage1_.keywords[i].is_keyword =
+          stage1_.info.keywords[i].is_keyword || stage1_.base_info.keywords[i].is_keyword;
+    }
     CascadeConfig cc;
-    cc.stage1 = &stage1_.info;
+    cc.stage1 = &cascade_stage1_;
     const FrontendConfig& fe = stage1_.info.frontend;
     // Rounded as kws-eval's --stage2-delay-ms, so both run the same cascade.
     cc.delay_frames = static_cast<uint32_t>(std::lround(std::max(
@@ -222,6 +230,17 @@ class Runtime final : public ModelRuntime {
         !s.ok()) {
       return "stage2: " + what + ": " + s.message();
     }
+    if (s2.mode == config::Stage2Mode::kModel) {
+      bool any = false;
+      for (uint32_t i = 0; i < cascade_stage1_.num_labels; ++i) {
+        any = any || (cascade_stage1_.keywords[i].is_keyword && cascade_.covers(i));
+      }
+      if (!any) {
+        return "stage2: " + s2.model_path + ": decides none of the stage-1 keywords (stage-1 " +
+               "labels: " + label_list(stage1_.info) +
+               "; stage-2 labels: " + label_list(stage2_.info) + ")";
+      }
+    }
     base_thresholds_.assign(stage1_.info.num_labels, 0.0f);
     for (uint32_t i = 0; i < stage1_.info.num_labels; ++i) {
       base_thresholds_[i] = cascade_.threshold(i);
@@ -238,6 +257,7 @@ class Runtime final : public ModelRuntime {
   Pipeline pipeline_;
   LoadedModel stage2_;
   config::Stage2Section stage2_cfg_;    // as loaded
+  ModelInfo cascade_stage1_;            // stage 1 as the cascade sees it (see load_stage2)
   std::vector<float> base_thresholds_;  // stage 2's own, per stage-1 label
   std::unique_ptr<AlignedBytes> cascade_mem_;
   ModelCascade cascade_;

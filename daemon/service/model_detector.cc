@@ -90,6 +90,10 @@ Result<std::unique_ptr<Detector>> ModelDetector::load(const ServiceSettings& set
     if (const ModelInfo* s2 = det->runtime_->stage2_info()) {
       std::string thresholds;
       for (uint32_t i = 0; i < info.num_labels; ++i) {
+        if (info.keywords[i].is_keyword && !cascade->covers(i)) {
+          spdlog::warn("stage 2: {} has no label '{}'; stage 1 alone decides it",
+                       config.stage2.model_path, info.labels[i]);
+        }
         if (!cascade->covers(i)) continue;
         thresholds += fmt::format("{}{} {:.3f}", thresholds.empty() ? "" : ", ", info.labels[i],
                                   cascade->threshold(i));

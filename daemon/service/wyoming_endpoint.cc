@@ -57,6 +57,12 @@ Result<std::unique_ptr<WyomingEndpoint>> WyomingEndpoint::start(const ServiceSet
     }
     return R::failure(err + " (" + settings.config.wyoming.where + ": wyoming)");
   }
+  if (settings.config.stage2.mode != config::Stage2Mode::kOff) {
+    spdlog::warn(
+        "wyoming: sessions run stage 1 only; stage2.mode {} applies to the microphone path, not "
+        "to Wyoming clients",
+        config::stage2_mode_name(settings.config.stage2.mode));
+  }
   spdlog::info("wyoming: serving wake words {} of {}", join((*models)[0]->keywords()),
                settings.model_path);
   return R::success(std::unique_ptr<WyomingEndpoint>(

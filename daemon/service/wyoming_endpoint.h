@@ -1,6 +1,9 @@
 // kwsd's Wyoming wake-word server (config section `wyoming:`), the
 // daemon/wyoming Server run with the daemon's own model and kwsd.yaml, so a
-// Home Assistant client gets what the microphone path would detect.
+// Home Assistant client gets what the microphone path's stage 1 detects.
+// Wyoming sessions run stage 1 only: with stage2.mode other than off, the
+// microphone path confirms its candidates and Wyoming clients do not (warned
+// at start).
 //
 // Life: start() before the daemon reports READY; reload() on SIGHUP; stop()
 // (or the destructor) at shutdown, which closes every client.

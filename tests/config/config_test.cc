@@ -304,7 +304,7 @@ TEST(Config, ReadsTheWyomingSection) {
   const Config bare = parse_ok("wyoming: {listen: 0}");
   EXPECT_EQ(bare.wyoming.host, "127.0.0.1");
   EXPECT_EQ(bare.wyoming.port, 0u);
-  EXPECT_EQ(parse_ok("wyoming: {listen: 'localhost:1'}").wyoming.host, "localhost");
+  EXPECT_EQ(parse_ok("wyoming: {listen: 'localhost:1'}").wyoming.host, "127.0.0.1");
 }
 
 TEST(Config, WyomingErrorsNameKeyAndLine) {

@@ -112,6 +112,27 @@ TEST_F(Stage2, PerKeywordThresholdsAndTheModelsDefaults) {
   for (const Event& e : events) EXPECT_STRNE(e.keyword, "jarvis");
 }
 
+// A keyword disabled at start and enabled by a reload goes through stage 2
+// like the others (stage 2 at threshold 1.0 rejects it), and a reload may
+// give it a stage-2 threshold.
+TEST_F(Stage2, AKeywordEnabledByAReloadIsDecidedByStage2) {
+  const std::string s2 = "  keywords:\n    jarvis: {threshold: 1.0}\n";
+  const config::Config start = parse(
+      "stage1:\n  keywords:\n    jarvis: {enabled: false}\nstage2:\n  mode: model\n"
+      "  model: {path: " +
+      kModel + "}\n");
+  std::unique_ptr<ModelRuntime> rt = load(&start);
+  ASSERT_NE(rt, nullptr);
+  const uint32_t jarvis = static_cast<uint32_t>(rt->info().label_index("jarvis"));
+  EXPECT_FALSE(rt->info().keywords[jarvis].is_keyword);
+  EXPECT_TRUE(rt->cascade()->covers(jarvis));
+  Result<std::string> note = rt->retune(stage2_config(s2));
+  ASSERT_TRUE(note.ok()) << note.error();
+  EXPECT_TRUE(rt->info().keywords[jarvis].is_keyword);
+  EXPECT_FLOAT_EQ(rt->cascade()->threshold(jarvis), 1.0f);
+  for (const Event& e : replay(*rt)) EXPECT_STRNE(e.keyword, "jarvis");
+}
+
 TEST_F(Stage2, RetuneChangesStage2ThresholdsLiveAndNamesWhatNeedsARestart) {
   const config::Config c = stage2_config("  keywords:\n    computer: {threshold: 1.0}\n");
   std::unique_ptr<ModelRuntime> rt = load(&c);

@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
   if (!args->has("--write-config")) return fail("--write-config OUT.yaml is required", 2);
   auto options = eval::experiment_options(*args);
   if (!options) return fail(options.error(), 2);
+  if (!options->stage2_model.empty() && options->stage2_delay_ms > 5000.0) {
+    return fail("--stage2-delay-ms: kwsd's stage2.delay_ms takes 0..5000", 2);
+  }
   if (!args->has("--split")) options->split = eval::Split::kTune;
   tune::TuneOptions to;
   to.allow_zero_fa = args->has("--allow-zero-fa");
