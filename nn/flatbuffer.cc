@@ -31,7 +31,8 @@ Status Reader::follow(uint64_t ref_pos, uint64_t* target) const {
 
 Status Reader::root(Table* out) const {
   if (data_ == nullptr || size_ < 8) {
-    return Status::Error(StatusCode::kMalformedModel, "buffer of %zu bytes is too small", size_);
+    return Status::Error(StatusCode::kMalformedModel,
+                         "%zu bytes: too small for a flatbuffer (not a TFLite model)", size_);
   }
   uint64_t pos = 0;
   KWS_RETURN_IF_ERROR(follow(0, &pos));
