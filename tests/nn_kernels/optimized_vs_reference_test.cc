@@ -199,7 +199,7 @@ TEST_P(OptimizedVsReference, FullyConnected) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Arms, OptimizedVsReference,
-                         ::testing::Values("", "scalar", "sse4.1", "avx2", "neon"),
+                         ::testing::Values("", "scalar", "sse4.1", "avx2", "neon", "dsp"),
                          [](const auto& p_info) {
                            const std::string isa = p_info.param;
                            if (isa.empty()) return std::string("CpuChoice");

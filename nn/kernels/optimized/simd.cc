@@ -11,6 +11,9 @@
 #elif defined(__ARM_NEON)
 #define KWS_NN_NEON 1
 #include <arm_neon.h>
+#elif defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+#define KWS_NN_DSP 1
+#include <arm_acle.h>
 #endif
 
 namespace kws::nn::opt {
@@ -214,6 +217,69 @@ void mac_neon(int32_t* acc, const int8_t* x, const int8_t* w, int32_t offset, in
 
 #endif  // KWS_NN_NEON
 
+#if KWS_NN_DSP
+
+// ---- Armv7E-M DSP arms (Cortex-M4/M7: SMLAD, two 16x16 MACs per instruction) --------
+// Four int8 weights in a word sign-extend in two SXTB16s to (w0, w2) and (w1, w3);
+// the int16 activations are repacked to (a0, a2) and (a1, a3) to match. SMLAD wraps
+// like int32 addition (it only sets the Q flag), so the sums equal the scalar arm's.
+
+inline uint32_t load_u32(const void* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);  // LDR: the M4 allows unaligned word loads
+  return v;
+}
+
+inline int32_t even_bytes(uint32_t w4) { return __sxtb16(static_cast<int32_t>(w4)); }
+inline int32_t odd_bytes(uint32_t w4) {
+  return __sxtb16(static_cast<int32_t>((w4 >> 8) | (w4 << 24)));
+}
+
+struct PairedActivations {
+  int32_t even;  // (a0, a2)
+  int32_t odd;   // (a1, a3)
+};
+
+inline PairedActivations pair4(const int16_t* a) {
+  const uint32_t a01 = load_u32(a);
+  const uint32_t a23 = load_u32(a + 2);
+  return {static_cast<int32_t>((a01 & 0xFFFFu) | (a23 << 16)),
+          static_cast<int32_t>((a01 >> 16) | (a23 & 0xFFFF0000u))};
+}
+
+int32_t dot1_dsp(const int16_t* a, const int8_t* w, int32_t n) {
+  int32_t acc = 0;
+  int32_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const PairedActivations p = pair4(a + k);
+    const uint32_t w4 = load_u32(w + k);
+    acc = __smlad(p.even, even_bytes(w4), acc);
+    acc = __smlad(p.odd, odd_bytes(w4), acc);
+  }
+  for (; k < n; ++k) acc += static_cast<int32_t>(a[k]) * w[k];
+  return acc;
+}
+
+void dot4_dsp(const int16_t* a, const int8_t* w, int64_t w_stride, int32_t n, int32_t* out) {
+  int32_t acc[4] = {0, 0, 0, 0};
+  int32_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const PairedActivations p = pair4(a + k);  // shared by the four filters
+    for (int j = 0; j < 4; ++j) {
+      const uint32_t w4 = load_u32(w + j * w_stride + k);
+      acc[j] = __smlad(p.even, even_bytes(w4), acc[j]);
+      acc[j] = __smlad(p.odd, odd_bytes(w4), acc[j]);
+    }
+  }
+  for (int j = 0; j < 4; ++j) {
+    const int8_t* wj = w + j * w_stride;
+    for (int32_t t = k; t < n; ++t) acc[j] += static_cast<int32_t>(a[t]) * wj[t];
+    out[j] = acc[j];
+  }
+}
+
+#endif  // KWS_NN_DSP
+
 // Constant-initialized tables: no static-local guards, so the MCU build needs no
 // __cxa_guard runtime.
 constexpr Simd kScalar{dot1_scalar, dot4_scalar, mac_scalar, "scalar"};
@@ -222,6 +288,8 @@ constexpr Simd kAvx2{dot1_avx2, dot4_avx2, mac_avx2, "avx2"};
 constexpr Simd kSse41{dot1_sse41, dot4_sse41, mac_sse41, "sse4.1"};
 #elif KWS_NN_NEON
 constexpr Simd kNeon{dot1_neon, dot4_neon, mac_neon, "neon"};
+#elif KWS_NN_DSP
+constexpr Simd kDsp{dot1_dsp, dot4_dsp, mac_scalar, "dsp"};
 #endif
 
 std::atomic<const Simd*> g_forced{nullptr};
@@ -234,6 +302,8 @@ const Simd* detect() {
   if (__builtin_cpu_supports("sse4.1")) return &kSse41;
 #elif KWS_NN_NEON
   return &kNeon;
+#elif KWS_NN_DSP
+  return &kDsp;
 #endif
   return &kScalar;
 }
@@ -266,6 +336,8 @@ bool force_isa_for_testing(const char* name) {
     __builtin_cpu_supports("sse4.1") ? &arch::kSse41 : nullptr,
 #elif KWS_NN_NEON
     &arch::kNeon,
+#elif KWS_NN_DSP
+    &arch::kDsp,
 #endif
   };
   for (const arch::Simd* c : candidates) {

@@ -1,6 +1,7 @@
 // Inner loops of the optimized kernels, one function per loop with an AVX2 arm, an
 // SSE4.1 arm (x86, chosen at run time from CPUID so the default build runs on any
-// x86-64), a NEON arm (chosen at compile time on ARM) and the portable scalar arm.
+// x86-64), a NEON arm (chosen at compile time on ARM A-profile), an Armv7E-M DSP arm
+// (SMLAD; Cortex-M4/M7, chosen at compile time) and the portable scalar arm.
 // All arms do exact integer arithmetic, so they agree bit for bit.
 #pragma once
 
