@@ -148,6 +148,15 @@ std::string default_sidecar_dir() {
   if (const char* env = std::getenv("KWS_SIDECAR_DIR"); env != nullptr && *env != '\0') {
     return env;
   }
+  // An installed binary (<prefix>/bin) uses the installed sidecars
+  // (<prefix>/share/kwsd/models/sidecars); a build tree uses the source's.
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path installed =
+        exe.parent_path().parent_path() / "share" / "kwsd" / "models" / "sidecars";
+    if (std::filesystem::is_directory(installed, ec)) return installed.lexically_normal().string();
+  }
   return KWS_SIDECAR_DIR_DEFAULT;
 }
 
