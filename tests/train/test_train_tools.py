@@ -12,6 +12,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools", "train"))
 
+import augment  # noqa: E402
 import dataset  # noqa: E402
 import features  # noqa: E402
 import intsim  # noqa: E402
@@ -143,6 +144,31 @@ class Data(unittest.TestCase):
         self.assertLess(abs(s - 18400), 400)
         self.assertLess(abs(e - 31600), 400)
         self.assertIsNone(dataset.locate_word(np.zeros(16000, np.float32)))
+
+    def test_realism_chain_for_synthetic_clips(self):
+        # A clean "synthetic" clip in digital silence: the realism chain must change speed,
+        # fill the silence with a noise floor, stay in range and repeat per seed.
+        t = np.arange(8000)
+        x = (0.3 * np.sin(t * 0.1) * np.hanning(8000)).astype(np.float32)
+        self.assertEqual(len(augment.speed(x, 1.25)), 6400)
+        self.assertEqual(len(augment.speed(x, 0.8)), 10000)
+        seg, usable = 24000, 23000
+        outs = []
+        for seed in range(20):
+            y, p = augment.augment(x, np.random.default_rng(seed), {}, seg, usable, real=True)
+            self.assertEqual(y.shape, (seg,))
+            self.assertLessEqual(float(np.max(np.abs(y))), 0.99 + 1e-6)
+            self.assertTrue(0.88 <= p["speed"] <= 1.15)
+            self.assertIn("floor_db", p)
+            self.assertLess(p["floor_db"], -49.0)
+            head = y[:max(1, p["offset"])] if p["offset"] > 0 else y[-100:]
+            self.assertGreater(float(np.max(np.abs(head))), 0.0)  # no digital silence left
+            outs.append(y)
+        y0, p0 = augment.augment(x, np.random.default_rng(0), {}, seg, usable, real=True)
+        np.testing.assert_array_equal(y0, outs[0])
+        plain, q = augment.augment(x, np.random.default_rng(0), {}, seg, usable)
+        self.assertNotIn("floor_db", q)
+        self.assertNotIn("speed", q)
 
     def test_split_is_fixed_by_path(self):
         self.assertEqual(dataset.split_of("/x/keywords/wwb/computer/a.flac"),

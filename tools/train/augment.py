@@ -88,10 +88,46 @@ def place(x, seg_len, usable, rng, jitter=True):
     return out, off
 
 
+def speed(x, factor):
+    """Plays x `factor` times faster (tempo and pitch together), by linear interpolation."""
+    n = max(2, int(round(len(x) / factor)))
+    return np.interp(np.arange(n) * factor, np.arange(len(x)), x).astype(np.float32)
+
+
+def tilt(x, a):
+    """First-order spectral tilt: y[n] = x[n] - a x[n-1] (a > 0 brightens, a < 0 dulls)."""
+    return signal.lfilter([1.0, -a], [1.0], x).astype(np.float32)
+
+
+def noise_floor(n, rng, level_db):
+    """Stationary coloured noise at level_db RMS: a microphone's and room's own hiss."""
+    w = rng.standard_normal(n).astype(np.float32)
+    w = signal.lfilter([1.0], [1.0, -float(rng.uniform(0.0, 0.95))], w).astype(np.float32)
+    return w * np.float32(10 ** ((level_db - rms_db(w)) / 20.0))
+
+
+def realism(x, rng, p):
+    """Makes a clean synthetic clip sound more like a real recording: speed
+    (tempo+pitch) change and spectral tilt. The caller then adds reverb, a noise
+    floor, background noise and band limits."""
+    f = float(rng.uniform(0.88, 1.15))
+    x = speed(x, f)
+    a = float(rng.uniform(-0.6, 0.9))
+    x = tilt(x, a)
+    p["speed"], p["tilt"] = round(f, 3), round(a, 2)
+    return x
+
+
 def augment(x, rng, noise_bank, seg_len, usable, *, speech_level=True, noise_prob=0.8,
-            snr_range=(0.0, 25.0), reverb_prob=0.3, mic_prob=0.5, shift=True):
-    """Returns (segment, params). x: float32 clip (already cut around the word)."""
+            snr_range=(0.0, 25.0), reverb_prob=0.3, mic_prob=0.5, shift=True, real=False):
+    """Returns (segment, params). x: float32 clip (already cut around the word).
+    real=True (synthetic speech): the realism() chain, more reverb, a noise floor
+    and wider band limits, so synthetic clips do not stand out from recordings."""
     p = {}
+    if real:
+        x = realism(x, rng, p)
+        reverb_prob, mic_prob, noise_prob = 0.7, 0.8, max(noise_prob, 0.85)
+        snr_range = (3.0, 30.0)
     y, p["offset"] = place(x, seg_len, usable, rng, jitter=shift)
     if speech_level:
         level = float(rng.uniform(-42.0, -14.0))
@@ -104,6 +140,11 @@ def augment(x, rng, noise_bank, seg_len, usable, *, speech_level=True, noise_pro
         rv = REVERB_GRID[int(rng.integers(len(REVERB_GRID)))]
         y = reverb(y, *rv)
         p["reverb"] = rv
+    if real:
+        sig = y[np.abs(y) > 1e-4]
+        fl = min((rms_db(sig) if sig.size else -40.0) - 15.0, float(rng.uniform(-78.0, -50.0)))
+        y = y + noise_floor(len(y), rng, fl)
+        p["floor_db"] = round(fl, 1)
     if noise_bank and rng.random() < noise_prob:
         names = sorted(noise_bank)
         name = names[int(rng.integers(len(names)))]
@@ -118,7 +159,8 @@ def augment(x, rng, noise_bank, seg_len, usable, *, speech_level=True, noise_pro
         p["noise_start"] = start
         p["snr_db"] = round(snr, 2)
     if rng.random() < mic_prob:
-        hp, lp = float(rng.uniform(100, 200)), float(rng.uniform(6000, 7000))
+        hp, lp = ((float(rng.uniform(60, 350)), float(rng.uniform(3400, 7600))) if real else
+                  (float(rng.uniform(100, 200)), float(rng.uniform(6000, 7000))))
         y = usb_mic(y, hp, lp)
         p["mic"] = (round(hp), round(lp))
     peak = float(np.max(np.abs(y))) if y.size else 0.0

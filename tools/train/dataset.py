@@ -161,24 +161,27 @@ class Builder:
         self.usable = (window_frames - 1) * FRONTEND["hop_samples"] + FRONTEND["window_samples"]
         self.entries = []
 
-    def add(self, label, split, kind, source, crop, copies, aug=True):
+    def add(self, label, split, kind, source, crop, copies, aug=True, real=False):
         for c in range(copies):
             eid = f"{kind}:{rel(source)}:{crop[0]}:{crop[1]}:{c}"
-            self.entries.append({"id": eid, "label": label, "split": split, "kind": kind,
-                                 "source": rel(source), "crop": [int(crop[0]), int(crop[1])],
-                                 "aug_seed": stable_hash(f"{self.seed}|{eid}") % (2**31),
-                                 "augment": bool(aug and split != "test")})
+            e = {"id": eid, "label": label, "split": split, "kind": kind,
+                 "source": rel(source), "crop": [int(crop[0]), int(crop[1])],
+                 "aug_seed": stable_hash(f"{self.seed}|{eid}") % (2**31),
+                 "augment": bool(aug and split != "test")}
+            if real:  # synthetic clip rendered through augment.realism (key absent = off)
+                e["realism"] = True
+            self.entries.append(e)
 
     def add_keyword_clips(self, label, located, copies_train):
         for f, (s, e) in sorted(located.items()):
             sp = split_of(f)
             self.add(label, sp, "keyword", f, (s, e), copies_train if sp == "train" else 1)
 
-    def add_synth(self, label, kind, paths, copies, split_mod=10):
+    def add_synth(self, label, kind, paths, copies, split_mod=10, real=False):
         for p in paths:
             # Synthetic clips: 1 in split_mod goes to val, none to test (test is real audio).
             sp = "val" if stable_hash("synth|" + os.path.basename(p)) % split_mod == 0 else "train"
-            self.add(label, sp, kind, p, (0, -1), copies if sp == "train" else 1)
+            self.add(label, sp, kind, p, (0, -1), copies if sp == "train" else 1, real=real)
 
     def add_speech_crops(self, files, per_file_seconds, label="unknown"):
         """Crops of `usable` samples from negative speech, about one per
@@ -260,7 +263,7 @@ def render_entry(e):
         return y, {"offset": off}
     speech_level = e["kind"] != "speech"
     return augment.augment(x, rng, bank, seg_len, usable, speech_level=speech_level,
-                           noise_prob=0.8 if e["label"] != "unknown" else 0.5)
+                           noise_prob=0.8 if e["label"] != "unknown" else 0.5, real=bool(e.get("realism")))
 
 
 def render(entries, out_dir, window_frames, quant, tag):

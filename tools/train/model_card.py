@@ -37,16 +37,22 @@ def write(r, path, command, extra=""):
     L.append(f"- Near-miss negatives: {spec['near_misses']} per keyword from edited phonemes (swapped or "
              "dropped consonants, other stressed vowels, rhymes, prefixes/suffixes).")
     L.append("- Negative speech: LibriSpeech (1 utterance x 251 speakers), dc_tts reader, asterisk es_MX "
-             "prompts, Arabic Speech Commands, Speech Commands v0.01 sample; " +
-             ", ".join(spec.get("unknown_real_dirs", [])) + " as 'unknown'.")
+             "prompts, Arabic Speech Commands, Speech Commands v0.01 sample" +
+             ("; " + ", ".join(spec["unknown_real_dirs"]) + " as 'unknown'." if spec.get("unknown_real_dirs")
+              else "; no other wake words' recordings."))
     L.append("- Background: speech_commands and arabic_sc noise files (first 75 % for training).\n")
     L.append("## Augmentation\n")
     L.append("Per segment, from a seed stored in the manifest: level -42..-14 dBFS, time shift inside "
              "the window, sox reverb (p 0.3), noise at 0-25 dB SNR (p 0.8, 0.5 for unknown), "
              "USB-mic band limits (2nd-order high-pass 100-200 Hz, 4th-order low-pass 6-7 kHz, p 0.5). "
              f"Keyword clips x{spec['real_copies']}, synthetic x{spec['synth_copies']}.\n")
+    if spec.get("synth_realism"):
+        L.append("Synthetic clips (positives and near misses) also get the realism chain (augment.py): "
+                 "speed x0.88-1.15, spectral tilt, a noise floor at -78..-50 dBFS, reverb p 0.7, "
+                 "noise at 3-30 dB SNR (p 0.85), band limits 60-350 Hz / 3.4-7.6 kHz (p 0.8).\n")
     L.append("## Training\n")
-    L.append(f"{spec['epochs']} epochs, AdamW + one-cycle, batch 128, 2 threads. Best val accuracy "
+    L.append(f"{spec['epochs']} epochs, AdamW + one-cycle, batch 128, {r.get('torch_threads', '?')} torch "
+             "thread(s). Best val accuracy "
              f"{_pct(r['val_acc'])}. Wall time: {r['train_seconds'] / 60:.1f} min to the end of training, "
              f"{r['total_seconds'] / 60:.1f} min with quantization and evaluation.\n")
     L.append("```")

@@ -83,9 +83,9 @@ def build_entries(spec, b, labels):
             tfiles = dataset.list_audio(src["test_dir"], f"test recordings of {kw!r}")
             test_files[kw] = sorted(dataset.check_clips(tfiles, kw))
         pos = synth.positives(src["text"], spec["synth_positives"], spec["seed"])
-        b.add_synth(kw, "synth", pos, spec["synth_copies"])
+        b.add_synth(kw, "synth", pos, spec["synth_copies"], real=spec.get("synth_realism", False))
         neg = synth.negatives(src["text"], spec["near_misses"], spec["seed"])
-        b.add_synth("unknown", "nearmiss", neg, spec["near_miss_copies"])
+        b.add_synth("unknown", "nearmiss", neg, spec["near_miss_copies"], real=spec.get("synth_realism", False))
         log(f"{kw}: {n_real} real clips (non-test), {len(pos)} synthetic, {len(neg)} near misses")
         if n_real + len(pos) == 0:
             raise TrainError(f"label {kw!r} has no clips; refusing to train on nothing")
@@ -294,6 +294,7 @@ def run(spec, standin=False):
               "test_segments": len(yte), "evals": evals, "thresholds": thresholds,
               "test_hours": test_hours, "val_hours": val_hours, "fa_total_all_keywords": fa_total,
               "train_seconds": t_train, "total_seconds": time.time() - t_start, "epoch_log": log_lines,
+              "torch_threads": torch.get_num_threads(),
               "standin": standin, "spec": {k: v for k, v in spec.items() if k != "out"},
               "model": st["model"], "stride": st["stride_frames"],
               "negative_test_files": [dataset.rel(f) for f in test_files["_negatives"]],
@@ -313,8 +314,8 @@ def _write_test_files(path, per_kw, negatives):
     for kw, files in per_kw.items():
         for p in files:
             groups.setdefault((kw, os.path.dirname(p)), []).append(os.path.basename(p))
-    for p in negatives:
-        groups.setdefault(("negative", os.path.dirname(dataset.rel(p))), []).append(os.path.basename(p))
+    for p in negatives:  # already relative to the shared data (dataset.rel)
+        groups.setdefault(("negative", os.path.dirname(p)), []).append(os.path.basename(p))
     with open(path, "w") as f:
         f.write("# held-out test files (never trained on): <role> <folder under shared/data>: <files>\n")
         for (role, folder), names in sorted(groups.items()):
