@@ -190,4 +190,16 @@ Result<ResolvedModelInfo> resolve_model_info(const std::string& model_path,
                     beside.string() + " and " + shipped.string() + "); pass --sidecar FILE.yaml");
 }
 
+Result<ResolvedModelInfo> resolve_model_info(const std::string& model_path,
+                                             const nn::TfliteModel& model,
+                                             const std::string& explicit_sidecar) {
+  const uint8_t* meta = nullptr;
+  size_t meta_size = 0;
+  std::string_view embedded;
+  if (model.metadata("kwsd", &meta, &meta_size)) {
+    embedded = std::string_view(reinterpret_cast<const char*>(meta), meta_size);
+  }
+  return resolve_model_info(model_path, embedded, explicit_sidecar);
+}
+
 }  // namespace kws::config

@@ -17,6 +17,7 @@
 
 #include "config/model_keys.h"
 #include "config/result.h"
+#include "nn/tflite_model.h"
 #include "pipeline/model_info.h"
 
 namespace YAML {
@@ -72,5 +73,10 @@ Result<ResolvedModelInfo> resolve_model_info(
     const std::string& model_path, std::string_view embedded_metadata,
     const std::string& explicit_sidecar = {},
     const std::string& sidecar_dir = default_sidecar_dir());
+
+// The same for a parsed model: its "kwsd" metadata entry is the embedded text.
+Result<ResolvedModelInfo> resolve_model_info(const std::string& model_path,
+                                             const nn::TfliteModel& model,
+                                             const std::string& explicit_sidecar = {});
 
 }  // namespace kws::config

@@ -61,13 +61,7 @@ std::string read_model(const std::string& path, const std::string& sidecar, Load
   if (Status s = m->model.parse(m->bytes.data(), m->bytes.size()); !s.ok()) {
     return path + ": " + s.message();
   }
-  const uint8_t* meta = nullptr;
-  size_t meta_size = 0;
-  std::string_view embedded;
-  if (m->model.metadata("kwsd", &meta, &meta_size)) {
-    embedded = std::string_view(reinterpret_cast<const char*>(meta), meta_size);
-  }
-  Result<config::ResolvedModelInfo> resolved = config::resolve_model_info(path, embedded, sidecar);
+  Result<config::ResolvedModelInfo> resolved = config::resolve_model_info(path, m->model, sidecar);
   if (!resolved) return resolved.error();
   m->base_info = resolved->info;
   m->info = resolved->info;

@@ -44,13 +44,8 @@ Result<std::shared_ptr<const WakeModel>> WakeModel::load(const std::string& path
   if (Status s = m->tflite_.parse(m->bytes_->data(), m->bytes_->size()); !s.ok()) {
     return R::failure(path + ": " + s.message());
   }
-  const uint8_t* meta = nullptr;
-  size_t meta_size = 0;
-  std::string_view embedded;
-  if (m->tflite_.metadata("kwsd", &meta, &meta_size)) {
-    embedded = std::string_view(reinterpret_cast<const char*>(meta), meta_size);
-  }
-  Result<config::ResolvedModelInfo> resolved = config::resolve_model_info(path, embedded, sidecar);
+  Result<config::ResolvedModelInfo> resolved =
+      config::resolve_model_info(path, m->tflite_, sidecar);
   if (!resolved) return R::failure(resolved.error());
   m->base_info_ = resolved->info;
   m->origin_ = resolved->origin;

@@ -112,13 +112,7 @@ Result<kws::ModelInfo> model_description(const Args& a) {
   if (kws::Status s = model.parse(bytes.data(), bytes.size()); !s.ok()) {
     return R::failure(a.model + ": " + s.message());
   }
-  const uint8_t* meta = nullptr;
-  size_t meta_size = 0;
-  std::string embedded;
-  if (model.metadata("kwsd", &meta, &meta_size)) {
-    embedded.assign(reinterpret_cast<const char*>(meta), meta_size);
-  }
-  Result<kws::config::ResolvedModelInfo> r = kws::config::resolve_model_info(a.model, embedded);
+  Result<kws::config::ResolvedModelInfo> r = kws::config::resolve_model_info(a.model, model);
   if (!r) return R::failure(r.error());
   return kws::config::apply_overrides(r->info, a.sets);
 }
