@@ -26,7 +26,7 @@ for arg in "$@"; do
 done
 
 cd "$root"
-cmake --preset release -B "$build" >/dev/null
+cmake --preset release -B "$build" -DBUILD_TESTING=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target kws-bench-micro kws-bench-pipeline kwsd >/dev/null
 mkdir -p "$out"
 bin="$build/bin"

@@ -35,6 +35,8 @@ else
   echo "bootstrap: all ${#PACKAGES[@]} packages present"
 fi
 
-cmake --preset release >/dev/null
+# The daemon and tools only: the tests build in their own presets (tools/test.sh)
+# and bench/run.sh turns BUILD_TESTING back on for the benchmarks it builds.
+cmake --preset release -DBUILD_TESTING=OFF >/dev/null
 cmake --build --preset release -j "$(nproc)"
 echo "bootstrap: built build/release"

@@ -1,7 +1,7 @@
 #include "daemon/capture/alsa_source.h"
+#include "daemon/log.h"
 
 #include <alsa/asoundlib.h>
-#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <chrono>
@@ -54,8 +54,8 @@ void alsa_lib_message(const char* file, int line, const char* function, int err,
   va_start(args, fmt);
   std::vsnprintf(text, sizeof(text), fmt, args);
   va_end(args);
-  spdlog::debug("alsa-lib: {}:{} ({}): {}{}{}", file, line, function, text, err ? ": " : "",
-                err ? snd_strerror(err) : "");
+  kws::log::debug("alsa-lib: {}:{} ({}): {}{}{}", file, line, function, text, err ? ": " : "",
+                  err ? snd_strerror(err) : "");
 }
 
 void route_alsa_messages() {

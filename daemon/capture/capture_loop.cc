@@ -1,6 +1,5 @@
 #include "daemon/capture/capture_loop.h"
-
-#include <spdlog/spdlog.h>
+#include "daemon/log.h"
 
 #include <algorithm>
 #include <cstring>
@@ -41,9 +40,9 @@ SourceStatus CaptureLoop::open() {
   converted_.clear();
   open_ = true;
   stats_.device_open.store(true, std::memory_order_relaxed);
-  spdlog::info("capture: '{}' open: {} Hz, {} channel(s), {}, {} frames per period -> {} Hz mono",
-               source_->name(), format.rate, format.channels, sample_format_name(format.format),
-               period, config_.output_rate);
+  kws::log::info("capture: '{}' open: {} Hz, {} channel(s), {}, {} frames per period -> {} Hz mono",
+                 source_->name(), format.rate, format.channels, sample_format_name(format.format),
+                 period, config_.output_rate);
   return {};
 }
 
@@ -52,13 +51,13 @@ bool CaptureLoop::try_open(bool after_loss) {
   if (status.ok()) {
     if (after_loss) {
       stats_.reopens.fetch_add(1, std::memory_order_relaxed);
-      spdlog::info("capture: '{}' is back", source_->name());
+      kws::log::info("capture: '{}' is back", source_->name());
     }
     backoff_ = config_.backoff_initial;
     return true;
   }
-  spdlog::warn("capture: {} ({}); retrying in {} ms", status.message,
-               source_error_name(status.error), backoff_.count());
+  kws::log::warn("capture: {} ({}); retrying in {} ms", status.message,
+                 source_error_name(status.error), backoff_.count());
   return false;
 }
 
@@ -72,8 +71,8 @@ void CaptureLoop::sleep_interruptible(std::chrono::milliseconds d, const std::at
 void CaptureLoop::lose_device(SourceError error, int os_error, const char* context) {
   stats_.device_losses.fetch_add(1, std::memory_order_relaxed);
   stats_.device_open.store(false, std::memory_order_relaxed);
-  spdlog::error("capture: '{}' {}: {} (errno {}); closing and reopening with backoff",
-                source_->name(), context, source_error_name(error), os_error);
+  kws::log::error("capture: '{}' {}: {} (errno {}); closing and reopening with backoff",
+                  source_->name(), context, source_error_name(error), os_error);
   source_->close();
   open_ = false;
 }
@@ -84,10 +83,10 @@ void CaptureLoop::handle_fault(SourceError error, int os_error) {
     const uint64_t count = counter.fetch_add(1, std::memory_order_relaxed) + 1;
     const auto now = std::chrono::steady_clock::now();
     if (error == SourceError::kSuspended) {
-      spdlog::warn("capture: '{}' suspended; resuming", source_->name());
+      kws::log::warn("capture: '{}' suspended; resuming", source_->name());
     } else if (now - last_overrun_log_ >= config_.overrun_log_interval) {
-      spdlog::warn("capture: '{}' overrun, samples lost ({} overruns, {} since last report)",
-                   source_->name(), count, count - overruns_at_last_log_);
+      kws::log::warn("capture: '{}' overrun, samples lost ({} overruns, {} since last report)",
+                     source_->name(), count, count - overruns_at_last_log_);
       last_overrun_log_ = now;
       overruns_at_last_log_ = count;
     }

@@ -1,7 +1,6 @@
 #include "daemon/replay/replay_command.h"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdio>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "daemon/log.h"
 #include "daemon/model/model_runtime.h"
 #include "daemon/replay/detection_json.h"
 #include "daemon/replay/replay.h"
@@ -101,9 +101,10 @@ class StageTwoLog final : public CascadeObserver {
   StageTwoLog(spdlog::logger* log, ModelRuntime* rt) : log_(log), rt_(rt) {}
   void on_decision(const Event& e, bool accepted) override {
     const float t = rt_->cascade()->threshold(e.label_index);
-    log_->log(accepted ? spdlog::level::debug : spdlog::level::info,
-              "stage 2 {} '{}' at {:.3f} s (stage 1 {:.4f}, stage 2 {:.4f}, threshold {:.3f})",
-              accepted ? "confirmed" : "rejected", e.keyword, e.time_s, e.score, e.stage2_score, t);
+    kws::log::at(*log_, accepted ? spdlog::level::debug : spdlog::level::info,
+                 "stage 2 {} '{}' at {:.3f} s (stage 1 {:.4f}, stage 2 {:.4f}, threshold {:.3f})",
+                 accepted ? "confirmed" : "rejected", e.keyword, e.time_s, e.score, e.stage2_score,
+                 t);
   }
 
  private:
@@ -132,7 +133,7 @@ int replay_main(int argc, char** argv) {
   if (!args.config.empty()) {
     Result<config::Config> loaded = config::load_config(args.config);
     if (!loaded) {
-      log->error("{}", loaded.error());
+      kws::log::at(*log, spdlog::level::err, "{}", loaded.error());
       return 2;
     }
     cfg = *loaded;
@@ -145,34 +146,37 @@ int replay_main(int argc, char** argv) {
     cfg.stage2.sidecar = args.stage2_sidecar;
     cfg_ptr = &cfg;
   } else if (cfg.stage2.mode == config::Stage2Mode::kExternal) {
-    log->error(
-        "{}: stage2.mode external (a program) is not run by replay; give --stage2 "
-        "M2.tflite for a stage-2 model, or set stage2.mode off",
-        args.config);
+    kws::log::at(*log, spdlog::level::err,
+                 "{}: stage2.mode external (a program) is not run by replay; give --stage2 "
+                 "M2.tflite for a stage-2 model, or set stage2.mode off",
+                 args.config);
     return 2;
   } else if (cfg.stage2.mode == config::Stage2Mode::kModel && cfg.stage2.model_path.empty()) {
-    log->error("{}: stage2.mode model without stage2.model.path: give --stage2 M2.tflite",
-               args.config);
+    kws::log::at(*log, spdlog::level::err,
+                 "{}: stage2.mode model without stage2.model.path: give --stage2 M2.tflite",
+                 args.config);
     return 2;
   }
 
   Result<std::unique_ptr<ModelRuntime>> runtime =
       ModelRuntime::load(args.model, args.sidecar, cfg_ptr);  // no verifier: mode external refused
   if (!runtime) {
-    log->error("{}", runtime.error());
+    kws::log::at(*log, spdlog::level::err, "{}", runtime.error());
     return 2;
   }
   ModelRuntime& rt = **runtime;
   const ModelInfo& info = rt.info();
-  log->info("model {} ({} labels, {} frames x {} features, {} Hz; described by {})", args.model,
-            info.num_labels, info.window_frames, info.frontend.feature_dim(),
-            info.frontend.sample_rate, rt.info_origin());
+  kws::log::at(*log, spdlog::level::info,
+               "model {} ({} labels, {} frames x {} features, {} Hz; described by {})", args.model,
+               info.num_labels, info.window_frames, info.frontend.feature_dim(),
+               info.frontend.sample_rate, rt.info_origin());
   StageTwoLog stage2_log(log.get(), &rt);
   if (ModelCascade* cascade = rt.cascade()) {
     cascade->set_observer(&stage2_log);
-    log->info("stage 2: {} ({} frames, decides {} frames after the trigger; described by {})",
-              cfg.stage2.model_path, rt.stage2_info()->window_frames, cascade->delay_frames(),
-              rt.stage2_origin());
+    kws::log::at(*log, spdlog::level::info,
+                 "stage 2: {} ({} frames, decides {} frames after the trigger; described by {})",
+                 cfg.stage2.model_path, rt.stage2_info()->window_frames, cascade->delay_frames(),
+                 rt.stage2_origin());
   }
 
   const auto wall_start = std::chrono::steady_clock::now();
@@ -189,9 +193,10 @@ int replay_main(int argc, char** argv) {
     detections += report.detections;
     if (!report.ok) {
       ++failed;
-      log->error("{}", report.error);
+      kws::log::at(*log, spdlog::level::err, "{}", report.error);
     } else {
-      log->debug("{}: {:.2f} s, {} detections", file, report.audio_seconds, report.detections);
+      kws::log::at(*log, spdlog::level::debug, "{}: {:.2f} s, {} detections", file,
+                   report.audio_seconds, report.detections);
     }
   }
   const double wall =

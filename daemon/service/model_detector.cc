@@ -1,7 +1,6 @@
 #include "daemon/service/model_detector.h"
 
-#include <spdlog/spdlog.h>
-
+#include "daemon/log.h"
 #include "daemon/service/shipped_files.h"
 
 namespace kws::daemon {
@@ -80,9 +79,9 @@ Result<std::unique_ptr<Detector>> ModelDetector::load(const ServiceSettings& set
     if (!info.keywords[i].is_keyword) continue;
     keywords += (keywords.empty() ? "" : ", ") + std::string(info.labels[i]);
   }
-  spdlog::info("model: {} (keywords: {}; {} Hz, {} frames x {} features; described by {})",
-               settings.model_path, keywords, info.frontend.sample_rate, info.window_frames,
-               info.frontend.feature_dim(), det->runtime_->info_origin());
+  kws::log::info("model: {} (keywords: {}; {} Hz, {} frames x {} features; described by {})",
+                 settings.model_path, keywords, info.frontend.sample_rate, info.window_frames,
+                 info.frontend.feature_dim(), det->runtime_->info_origin());
   if (ModelCascade* cascade = det->runtime_->cascade()) {
     cascade->set_observer(det.get());
     const double delay_ms =
@@ -91,21 +90,21 @@ Result<std::unique_ptr<Detector>> ModelDetector::load(const ServiceSettings& set
       std::string thresholds;
       for (uint32_t i = 0; i < info.num_labels; ++i) {
         if (info.keywords[i].is_keyword && !cascade->covers(i)) {
-          spdlog::warn("stage 2: {} has no label '{}'; stage 1 alone decides it",
-                       config.stage2.model_path, info.labels[i]);
+          kws::log::warn("stage 2: {} has no label '{}'; stage 1 alone decides it",
+                         config.stage2.model_path, info.labels[i]);
         }
         if (!cascade->covers(i)) continue;
         thresholds += fmt::format("{}{} {:.3f}", thresholds.empty() ? "" : ", ", info.labels[i],
                                   cascade->threshold(i));
       }
-      spdlog::info(
+      kws::log::info(
           "stage 2: model {} ({} frames, decides {:.0f} ms after the trigger; thresholds: {}; "
           "described by {})",
           config.stage2.model_path, s2->window_frames, delay_ms,
           thresholds.empty() ? "none (no stage-1 keyword is a stage-2 label)" : thresholds,
           det->runtime_->stage2_origin());
     } else {
-      spdlog::info(
+      kws::log::info(
           "stage 2: external verifier '{}' (decides {:.0f} ms after the trigger, {} ms "
           "timeout)",
           config.stage2.external.argv.front(), delay_ms, config.stage2.external.timeout_ms);
@@ -160,10 +159,11 @@ void ModelDetector::on_decision(const Event& event, bool accepted) {
   const ModelCascade* cascade = runtime_->cascade();
   const float t = cascade != nullptr ? cascade->threshold(event.label_index) : 0.0f;
   if (accepted) {
-    spdlog::debug("stage 2: confirmed '{}' at {:.3f} s (stage 1 {:.3f}, stage 2 {:.3f} >= {:.3f})",
-                  event.keyword, event.time_s, event.score, event.stage2_score, t);
+    kws::log::debug(
+        "stage 2: confirmed '{}' at {:.3f} s (stage 1 {:.3f}, stage 2 {:.3f} >= {:.3f})",
+        event.keyword, event.time_s, event.score, event.stage2_score, t);
   } else {
-    spdlog::info(
+    kws::log::info(
         "stage 2: rejected '{}' at {:.3f} s (stage 1 {:.3f}, stage 2 {:.3f} < {:.3f}; "
         "decided at {:.3f} s)",
         event.keyword, event.time_s, event.score, event.stage2_score, t,
@@ -186,14 +186,14 @@ Result<std::string> ModelDetector::apply_config(const config::Config& config) {
     const KeywordParams& b = after.keywords[i];
     if (a.is_keyword != b.is_keyword || a.threshold != b.threshold || a.min_count != b.min_count ||
         a.refractory_ms != b.refractory_ms) {
-      spdlog::info("keyword '{}': {}threshold {:.3f}, min_count {}, refractory {} ms",
-                   after.labels[i], b.is_keyword ? "" : "disabled, ", b.threshold, b.min_count,
-                   b.refractory_ms);
+      kws::log::info("keyword '{}': {}threshold {:.3f}, min_count {}, refractory {} ms",
+                     after.labels[i], b.is_keyword ? "" : "disabled, ", b.threshold, b.min_count,
+                     b.refractory_ms);
     }
     if (cascade != nullptr && cascade->covers(i) && runtime_->stage2_info() != nullptr &&
         cascade->threshold(i) != t2_before[i]) {
-      spdlog::info("keyword '{}': stage-2 threshold {:.3f}", after.labels[i],
-                   cascade->threshold(i));
+      kws::log::info("keyword '{}': stage-2 threshold {:.3f}", after.labels[i],
+                     cascade->threshold(i));
     }
   }
   return note;

@@ -1,6 +1,5 @@
 #include "daemon/service/service.h"
 
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 
 #include "daemon/capture/alsa_source.h"
 #include "daemon/capture/capture_devices.h"
+#include "daemon/log.h"
 #include "daemon/sinks/stream_sinks.h"
 
 namespace kws::daemon {
@@ -82,7 +82,7 @@ std::string Service::start() {
     consumers_.push_back(socket_.get());
   }
   hooks_ = std::make_unique<HookRunner>(settings_.hook, [](const HookResult& r) {
-    spdlog::debug("hook: event {} {}", r.sequence, hook_outcome_name(r.outcome));
+    kws::log::debug("hook: event {} {}", r.sequence, hook_outcome_name(r.outcome));
   });
   consumers_.push_back(hooks_.get());
   for (EventConsumer* c : extra_consumers_) consumers_.push_back(c);
@@ -99,7 +99,7 @@ std::string Service::start() {
   });
   started_ = true;
   const std::string status = "listening on '" + source_->name() + "'";
-  spdlog::info("kwsd: {}, model rate {} Hz", status, rate);
+  kws::log::info("kwsd: {}, model rate {} Hz", status, rate);
   notifier_.ready(status);
   return {};
 }
@@ -141,7 +141,7 @@ void Service::handle(const std::vector<Detection>& detections) {
 
 void Service::submit_candidate(const Detection& d) {
   if (!verifier_) {  // a detector asking for a verifier the config does not have
-    spdlog::warn("stage 2: candidate '{}' dropped: stage2.mode is not external", d.keyword);
+    kws::log::warn("stage 2: candidate '{}' dropped: stage2.mode is not external", d.keyword);
     return;
   }
   const uint64_t number = ++candidate_number_;
@@ -149,8 +149,8 @@ void Service::submit_candidate(const Detection& d) {
   candidate.sequence = number;
   candidates_[number] = make_event(d, settings_.preroll_ms);
   stats_.candidates.fetch_add(1, std::memory_order_relaxed);
-  spdlog::debug("stage 2: candidate {} '{}' at {:.3f} s to the verifier", number, d.keyword,
-                candidate.audio_time_s());
+  kws::log::debug("stage 2: candidate {} '{}' at {:.3f} s to the verifier", number, d.keyword,
+                  candidate.audio_time_s());
   verifier_->consume(candidate);  // spawns and returns; the verdict comes through verdicts_
 }
 
@@ -174,8 +174,8 @@ void Service::drain_verdicts() {
       stats_.candidates_rejected.fetch_add(1, std::memory_order_relaxed);
       std::string why = hook_outcome_name(r.outcome);
       if (r.outcome == HookOutcome::kRejected) why += ", exit " + std::to_string(r.exit_code);
-      spdlog::info("stage 2: verifier rejected '{}' at {:.3f} s (stage 1 {:.3f}; {})", e.keyword,
-                   e.audio_time_s(), e.score, why);
+      kws::log::info("stage 2: verifier rejected '{}' at {:.3f} s (stage 1 {:.3f}; {})", e.keyword,
+                     e.audio_time_s(), e.score, why);
     }
   }
 }
@@ -183,7 +183,7 @@ void Service::drain_verdicts() {
 void Service::do_reload() {
   notifier_.reloading();
   if (!reload_loader_) {
-    spdlog::warn("reload: no config file to reload from; nothing changed");
+    kws::log::warn("reload: no config file to reload from; nothing changed");
     notifier_.status("running");
     return;
   }
@@ -199,7 +199,7 @@ void Service::do_reload() {
   }
   if (!err.empty()) {
     stats_.rejected_reloads.fetch_add(1, std::memory_order_relaxed);
-    spdlog::error("reload rejected, the previous configuration stays in force: {}", err);
+    kws::log::error("reload rejected, the previous configuration stays in force: {}", err);
     notifier_.status("running (last reload rejected)");
     return;
   }
@@ -208,12 +208,12 @@ void Service::do_reload() {
   const bool external = next->stage2_mode == config::Stage2Mode::kExternal;
   if (verifier_ && external) verifier_->set_config(next->stage2_hook);
   auto needs_restart = [](bool changed, const char* key) {
-    if (changed) spdlog::warn("reload: a change of {} needs a restart; ignored", key);
+    if (changed) kws::log::warn("reload: a change of {} needs a restart; ignored", key);
   };
   needs_restart(next->device != settings_.device, "audio.device");
   needs_restart(next->model_path != settings_.model_path, "model.path");
   needs_restart(next->socket_path != settings_.socket_path, "events.socket");
-  if (!note.empty()) spdlog::warn("reload: {}", note);
+  if (!note.empty()) kws::log::warn("reload: {}", note);
   needs_restart(next->ring_ms != settings_.ring_ms || next->period_ms != settings_.period_ms ||
                     next->capture_rate != settings_.capture_rate ||
                     next->capture_channels != settings_.capture_channels,
@@ -231,9 +231,9 @@ void Service::do_reload() {
     settings_.stage2_preroll_ms = next->stage2_preroll_ms;
   }
   stats_.reloads.fetch_add(1, std::memory_order_relaxed);
-  spdlog::info("reload: stage1 keywords, stage2 thresholds and hooks updated");
+  kws::log::info("reload: stage1 keywords, stage2 thresholds and hooks updated");
   if (reload_listener_) {
-    if (std::string e = reload_listener_(*next); !e.empty()) spdlog::error("reload: {}", e);
+    if (std::string e = reload_listener_(*next); !e.empty()) kws::log::error("reload: {}", e);
   }
   notifier_.status("running");
 }
@@ -256,7 +256,7 @@ int Service::run() {
           detections.clear();
           const std::string err = detector_->flush(&detections);
           if (!err.empty()) {
-            spdlog::critical("pipeline failed: {}; stopping", err);
+            kws::log::critical("pipeline failed: {}; stopping", err);
             code = 1;
             break;
           }
@@ -272,7 +272,7 @@ int Service::run() {
     std::string err = detector_->process(chunk.data(), n, &detections);
     stats_.samples_processed.fetch_add(n, std::memory_order_relaxed);
     if (!err.empty()) {
-      spdlog::critical("pipeline failed: {}; stopping (systemd restarts the service)", err);
+      kws::log::critical("pipeline failed: {}; stopping (systemd restarts the service)", err);
       code = 1;
       break;
     }
@@ -292,16 +292,16 @@ void Service::shutdown() {
   if (verifier_) {
     verifier_->stop();
     if (!candidates_.empty()) {
-      spdlog::info("stage 2: {} candidate(s) still at the verifier at stop; dropped",
-                   candidates_.size());
+      kws::log::info("stage 2: {} candidate(s) still at the verifier at stop; dropped",
+                     candidates_.size());
     }
   }
   if (socket_) socket_->stop();
   if (capture_) {
     const CaptureStats& s = capture_->stats();
-    spdlog::info("kwsd: stopped; {} events, {} overruns, {} device losses, {} samples dropped",
-                 stats_.events.load(), s.overruns.load(), s.device_losses.load(),
-                 s.samples_dropped.load());
+    kws::log::info("kwsd: stopped; {} events, {} overruns, {} device losses, {} samples dropped",
+                   stats_.events.load(), s.overruns.load(), s.device_losses.load(),
+                   s.samples_dropped.load());
   }
 }
 

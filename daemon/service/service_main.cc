@@ -2,7 +2,6 @@
 
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "daemon/capture/alsa_source.h"
 #include "daemon/capture/capture_devices.h"
 #include "daemon/capture/memory_source.h"
+#include "daemon/log.h"
 #include "daemon/service/model_detector.h"
 #include "daemon/service/notifier.h"
 #include "daemon/service/service.h"
@@ -100,7 +100,7 @@ int replay_sample(ServiceSettings settings, std::unique_ptr<Detector> detector) 
   const uint32_t rate = detector->sample_rate();
   Result<std::vector<int16_t>> audio = audio::read_audio_file(path, rate);
   if (!audio) {
-    spdlog::error("sample clip: {}", audio.error());
+    kws::log::error("sample clip: {}", audio.error());
     return 1;
   }
   // The whole clip fits in the ring: the source delivers faster than real time.
@@ -111,7 +111,7 @@ int replay_sample(ServiceSettings settings, std::unique_ptr<Detector> detector) 
                   std::move(detector), {}, true);
   const std::string err = service.start();
   if (!err.empty()) {
-    spdlog::error("{}", err);
+    kws::log::error("{}", err);
     return 1;
   }
   return service.run();
@@ -156,10 +156,10 @@ class SignalThread {
     while (!done_.load()) {
       const int sig = sigtimedwait(&set, nullptr, &timeout);
       if (sig == SIGHUP) {
-        spdlog::info("SIGHUP: reloading the configuration");
+        kws::log::info("SIGHUP: reloading the configuration");
         reload_();
       } else if (sig == SIGTERM || sig == SIGINT) {
-        spdlog::info("{}: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        kws::log::info("{}: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         stop_();
       }
     }
@@ -177,14 +177,14 @@ int serve_wyoming_only(const Args& args, const ServiceSettings& settings) {
   SignalThread::block_all();
   Result<std::unique_ptr<WyomingEndpoint>> endpoint = WyomingEndpoint::start(settings);
   if (!endpoint) {
-    spdlog::error("{}", endpoint.error());
+    kws::log::error("{}", endpoint.error());
     return 1;
   }
   std::atomic<bool> stop{false};
   std::atomic<bool> reload{false};
   Notifier notifier;
   const std::string status = "no microphone (audio.device: none); serving Wyoming clients";
-  spdlog::info("kwsd: {}", status);
+  kws::log::info("kwsd: {}", status);
   notifier.ready(status);
   {
     SignalThread signals([&] { reload.store(true); }, [&] { stop.store(true); });
@@ -200,11 +200,11 @@ int serve_wyoming_only(const Args& args, const ServiceSettings& settings) {
         if (!next) {
           err = next.error();
         } else if (next->device != settings.device) {
-          spdlog::warn("reload: a change of audio.device needs a restart; ignored");
+          kws::log::warn("reload: a change of audio.device needs a restart; ignored");
         }
         if (err.empty()) err = (*endpoint)->reload(*next);
         if (!err.empty()) {
-          spdlog::error("reload rejected, the previous configuration stays in force: {}", err);
+          kws::log::error("reload rejected, the previous configuration stays in force: {}", err);
         }
         notifier.status(err.empty() ? "running" : "running (last reload rejected)");
       }
@@ -245,21 +245,22 @@ int service_main(int argc, char** argv, const DetectorFactory& make_detector) {
 
   Result<ServiceSettings> settings = load(args);
   if (!settings.ok()) {
-    spdlog::error("{}", settings.error());
+    kws::log::error("{}", settings.error());
     return 1;
   }
   if (!args.verbose) spdlog::set_level(spdlog::level::from_str(settings->config.logging.level));
   const config::WyomingSection& wyoming = settings->config.wyoming;
   const bool no_mic = settings->device == config::kNoAudioDevice;
   if (no_mic && !wyoming.enabled) {
-    spdlog::error("audio.device 'none' (no microphone) needs wyoming.enabled: true in the config");
+    kws::log::error(
+        "audio.device 'none' (no microphone) needs wyoming.enabled: true in the config");
     return 1;
   }
   if (no_mic) {
     if (args.check_config) {
       Result<wyoming::ModelSet> models = load_wyoming_models(*settings);
       if (!models) {
-        spdlog::error("{}", models.error());
+        kws::log::error("{}", models.error());
         return 1;
       }
       std::printf("%s: configuration OK (no microphone, model '%s', Wyoming on %s port %u)\n",
@@ -272,7 +273,7 @@ int service_main(int argc, char** argv, const DetectorFactory& make_detector) {
   }
   Result<std::unique_ptr<Detector>> detector = make_detector(*settings);
   if (!detector.ok()) {
-    spdlog::error("{}", detector.error());
+    kws::log::error("{}", detector.error());
     return 1;
   }
   if (args.check_config) {
@@ -280,7 +281,7 @@ int service_main(int argc, char** argv, const DetectorFactory& make_detector) {
     if (wyoming.enabled) {
       Result<wyoming::ModelSet> models = load_wyoming_models(*settings);
       if (!models) {
-        spdlog::error("{}", models.error());
+        kws::log::error("{}", models.error());
         return 1;
       }
       extra = ", Wyoming on " + wyoming.host + " port " + std::to_string(wyoming.port);
@@ -300,8 +301,8 @@ int service_main(int argc, char** argv, const DetectorFactory& make_detector) {
     AlsaSource probe(ac);
     StreamFormat format;
     if (SourceStatus st = probe.open(&format); !st.ok()) {
-      spdlog::warn("no capture device ({}); replaying the bundled sample {} instead", st.message,
-                   sample_wav_path());
+      kws::log::warn("no capture device ({}); replaying the bundled sample {} instead", st.message,
+                     sample_wav_path());
       // Signals keep their default action here: Ctrl-C simply ends the demo.
       return replay_sample(*settings, std::move(*detector));
     }
@@ -312,7 +313,7 @@ int service_main(int argc, char** argv, const DetectorFactory& make_detector) {
   if (wyoming.enabled) {
     Result<std::unique_ptr<WyomingEndpoint>> started = WyomingEndpoint::start(*settings);
     if (!started) {
-      spdlog::error("{}", started.error());
+      kws::log::error("{}", started.error());
       return 1;
     }
     endpoint = std::move(*started);
@@ -328,7 +329,7 @@ int service_main(int argc, char** argv, const DetectorFactory& make_detector) {
   }
   const std::string err = service.start();
   if (!err.empty()) {
-    spdlog::error("{}", err);
+    kws::log::error("{}", err);
     return 1;
   }
   int code = 0;

@@ -1,6 +1,5 @@
 #include "daemon/service/wyoming_endpoint.h"
-
-#include <spdlog/spdlog.h>
+#include "daemon/log.h"
 
 #include <cstdlib>
 
@@ -58,13 +57,13 @@ Result<std::unique_ptr<WyomingEndpoint>> WyomingEndpoint::start(const ServiceSet
     return R::failure(err + " (" + settings.config.wyoming.where + ": wyoming)");
   }
   if (settings.config.stage2.mode != config::Stage2Mode::kOff) {
-    spdlog::warn(
+    kws::log::warn(
         "wyoming: sessions run stage 1 only; stage2.mode {} applies to the microphone path, not "
         "to Wyoming clients",
         config::stage2_mode_name(settings.config.stage2.mode));
   }
-  spdlog::info("wyoming: serving wake words {} of {}", join((*models)[0]->keywords()),
-               settings.model_path);
+  kws::log::info("wyoming: serving wake words {} of {}", join((*models)[0]->keywords()),
+                 settings.model_path);
   return R::success(std::unique_ptr<WyomingEndpoint>(
       new WyomingEndpoint(settings, std::move(*server), std::move(*models))));
 }
@@ -87,7 +86,7 @@ std::string WyomingEndpoint::reload(const ServiceSettings& next) {
   models_ = std::move(models);
   running_.stage1.keywords = n.stage1.keywords;
   auto needs_restart = [](bool changed, const char* key) {
-    if (changed) spdlog::warn("wyoming: reload: a change of {} needs a restart; ignored", key);
+    if (changed) kws::log::warn("wyoming: reload: a change of {} needs a restart; ignored", key);
   };
   needs_restart(!n.wyoming.same_settings(running_.wyoming), "wyoming.*");
   needs_restart(next.model_path != running_model_path_ || n.model.sidecar != running_.model.sidecar,
@@ -95,8 +94,8 @@ std::string WyomingEndpoint::reload(const ServiceSettings& next) {
   needs_restart(!same_overrides(n.model, running_.model), "model.frontend");
   needs_restart(n.stage1.smoothing_frames != running_.stage1.smoothing_frames,
                 "stage1.smoothing_frames");
-  spdlog::info("wyoming: reload: new sessions use the stage1 keyword settings (wake words {})",
-               join(models_[0]->keywords()));
+  kws::log::info("wyoming: reload: new sessions use the stage1 keyword settings (wake words {})",
+                 join(models_[0]->keywords()));
   return "";
 }
 
@@ -105,8 +104,8 @@ void WyomingEndpoint::stop() {
   stopped_ = true;
   server_->stop();
   const wyoming::ServerStats s = server_->stats();
-  spdlog::info("wyoming: stopped; served {} clients ({} refused, {} dropped), {} detections",
-               s.accepted, s.rejected, s.dropped, s.detections);
+  kws::log::info("wyoming: stopped; served {} clients ({} refused, {} dropped), {} detections",
+                 s.accepted, s.rejected, s.dropped, s.detections);
 }
 
 }  // namespace kws::daemon

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "daemon/log.h"
 #include "daemon/sinks/event_json.h"
 #include "daemon/sinks/wav_writer.h"
 
@@ -93,8 +93,8 @@ void HookRunner::consume(const DetectionEvent& event) {
     if (config_.argv.empty() || stopping_) return;
     if (children_.size() >= config_.max_concurrent) {
       stats_.skipped.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("{}: {} hook(s) still running (max_concurrent); skipping event {}", config_.name,
-                   children_.size(), event.sequence);
+      kws::log::warn("{}: {} hook(s) still running (max_concurrent); skipping event {}",
+                     config_.name, children_.size(), event.sequence);
       if (on_result_) on_result_({event.sequence, event.keyword, HookOutcome::kSkipped, 0});
       return;
     }
@@ -109,7 +109,7 @@ void HookRunner::consume(const DetectionEvent& event) {
     std::string err =
         write_wav_file(wav_path, event.audio ? *event.audio : kNoAudio, event.sample_rate);
     if (!err.empty()) {
-      spdlog::warn("{}: {}; running the hook without audio", config.name, err);
+      kws::log::warn("{}: {}; running the hook without audio", config.name, err);
       wav_path.clear();
     }
   }
@@ -145,15 +145,15 @@ void HookRunner::consume(const DetectionEvent& event) {
   posix_spawnattr_destroy(&attr);
   if (err != 0) {
     stats_.spawn_failed.fetch_add(1, std::memory_order_relaxed);
-    spdlog::error("{}: cannot run '{}': {}", config.name, config.argv[0], std::strerror(err));
+    kws::log::error("{}: cannot run '{}': {}", config.name, config.argv[0], std::strerror(err));
     if (!wav_path.empty()) ::unlink(wav_path.c_str());
     if (on_result_) on_result_({event.sequence, event.keyword, HookOutcome::kSpawnFailed, err});
     return;
   }
   stats_.started.fetch_add(1, std::memory_order_relaxed);
   stats_.running.fetch_add(1, std::memory_order_relaxed);
-  spdlog::debug("{}: started '{}' (pid {}) for event {}", config.name, config.argv[0], pid,
-                event.sequence);
+  kws::log::debug("{}: started '{}' (pid {}) for event {}", config.name, config.argv[0], pid,
+                  event.sequence);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     children_.push_back({pid, event.sequence, event.keyword, wav_path, config.name,
@@ -171,16 +171,16 @@ void HookRunner::finish(const Child& child, HookOutcome outcome, int code) {
       break;
     case HookOutcome::kRejected:
       stats_.rejected.fetch_add(1, std::memory_order_relaxed);
-      spdlog::info("{}: event {} rejected by hook (exit {})", child.name, child.sequence, code);
+      kws::log::info("{}: event {} rejected by hook (exit {})", child.name, child.sequence, code);
       break;
     case HookOutcome::kCrashed:
       stats_.crashed.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("{}: event {}: hook died from signal {}", child.name, child.sequence, code);
+      kws::log::warn("{}: event {}: hook died from signal {}", child.name, child.sequence, code);
       break;
     case HookOutcome::kTimedOut:
       stats_.timed_out.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("{}: event {}: hook (pid {}) timed out and was killed", child.name,
-                   child.sequence, child.pid);
+      kws::log::warn("{}: event {}: hook (pid {}) timed out and was killed", child.name,
+                     child.sequence, child.pid);
       break;
     default:
       break;

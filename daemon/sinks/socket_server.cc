@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -12,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "daemon/log.h"
 #include "daemon/sinks/event_json.h"
 
 namespace kws::daemon {
@@ -64,7 +64,7 @@ std::string EventSocketServer::start() {
   wake_write_ = pipe_fds[1];
   stopping_.store(false);
   thread_ = std::thread([this] { serve(); });
-  spdlog::info("events: listening on {}", config_.path);
+  kws::log::info("events: listening on {}", config_.path);
   return {};
 }
 
@@ -105,7 +105,7 @@ void EventSocketServer::broadcast(std::string line) {
 }
 
 void EventSocketServer::drop(Client* client, const char* why) {
-  spdlog::warn("events: dropping socket client (fd {}): {}", client->fd, why);
+  kws::log::warn("events: dropping socket client (fd {}): {}", client->fd, why);
   ::close(client->fd);
   client->fd = -1;
   dropped_.fetch_add(1, std::memory_order_relaxed);
@@ -133,12 +133,12 @@ void EventSocketServer::accept_clients() {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     if (clients_.size() >= config_.max_clients) {
-      spdlog::warn("events: refusing socket client, {} already connected", clients_.size());
+      kws::log::warn("events: refusing socket client, {} already connected", clients_.size());
       ::close(fd);
       continue;
     }
     clients_.push_back({fd, {}});
-    spdlog::debug("events: socket client connected (fd {}, {} connected)", fd, clients_.size());
+    kws::log::debug("events: socket client connected (fd {}, {} connected)", fd, clients_.size());
   }
 }
 
@@ -155,7 +155,7 @@ void EventSocketServer::serve() {
       fds.push_back({c.fd, events, 0});
     }
     if (::poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR) {
-      spdlog::error("events: poll failed: {}", std::strerror(errno));
+      kws::log::error("events: poll failed: {}", std::strerror(errno));
       return;
     }
     if (stopping_.load()) return;

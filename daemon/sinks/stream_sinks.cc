@@ -1,14 +1,13 @@
 #include "daemon/sinks/stream_sinks.h"
 
-#include <spdlog/spdlog.h>
-
+#include "daemon/log.h"
 #include "daemon/sinks/event_json.h"
 
 namespace kws::daemon {
 
 void LogSink::consume(const DetectionEvent& event) {
-  spdlog::info("detected '{}' score {:.3f} stage {} at {:.3f} s (event {})", event.keyword,
-               event.score, event.stage, event.audio_time_s(), event.sequence);
+  kws::log::info("detected '{}' score {:.3f} stage {} at {:.3f} s (event {})", event.keyword,
+                 event.score, event.stage, event.audio_time_s(), event.sequence);
 }
 
 void JsonStreamSink::consume(const DetectionEvent& event) {

@@ -14,9 +14,9 @@
 #include <vector>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "config/config.h"
+#include "daemon/log.h"
 #include "daemon/wyoming/server.h"
 
 namespace {
@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   if (!config_path.empty()) {
     auto loaded = kws::config::load_config(config_path);
     if (!loaded) {
-      spdlog::error("{}", loaded.error());
+      kws::log::error("{}", loaded.error());
       return 2;
     }
     config = std::move(*loaded);
@@ -128,11 +128,11 @@ int main(int argc, char** argv) {
   for (const ModelArg& m : model_args) {
     auto loaded = kws::wyoming::WakeModel::load(m.path, m.sidecar, config ? &*config : nullptr);
     if (!loaded) {
-      spdlog::error("{}", loaded.error());
+      kws::log::error("{}", loaded.error());
       return 1;
     }
-    spdlog::info("model {} ({}): wake words {}", m.path, (*loaded)->info_origin(),
-                 join((*loaded)->keywords()));
+    kws::log::info("model {} ({}): wake words {}", m.path, (*loaded)->info_origin(),
+                   join((*loaded)->keywords()));
     models.push_back(std::move(*loaded));
   }
   return kws::wyoming::serve(options, models);

@@ -1,4 +1,5 @@
 #include "daemon/wyoming/server.h"
+#include "daemon/log.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -16,8 +17,6 @@
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 namespace kws::wyoming {
 
@@ -151,7 +150,7 @@ struct Server::Impl {
       const int r = ::poll(fds, 2, 1000);
       reap(false);
       if (r < 0 && errno != EINTR) {
-        spdlog::error("wyoming: poll: {}", std::strerror(errno));
+        kws::log::error("wyoming: poll: {}", std::strerror(errno));
         break;
       }
       if (r <= 0 || (fds[1].revents & POLLIN) != 0) continue;
@@ -160,7 +159,7 @@ struct Server::Impl {
       const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
-          spdlog::warn("wyoming: accept: {}", std::strerror(errno));
+          kws::log::warn("wyoming: accept: {}", std::strerror(errno));
         }
         continue;
       }
@@ -169,8 +168,9 @@ struct Server::Impl {
       set_timeout(fd, SO_SNDTIMEO, options.send_timeout_ms);
       if (active.load() >= options.max_clients) {
         rejected.fetch_add(1);
-        spdlog::warn("wyoming: client {} ({}) refused: {} clients already connected (max_clients)",
-                     id, peer, options.max_clients);
+        kws::log::warn(
+            "wyoming: client {} ({}) refused: {} clients already connected (max_clients)", id, peer,
+            options.max_clients);
         Json data = Json::object();
         data.set("text", Json::string("server full: too many clients"));
         data.set("code", Json::string("kwsd-server-full"));
@@ -205,11 +205,11 @@ struct Server::Impl {
     auto session = Session::create(current, options.program);
     if (!session) {
       rejected.fetch_add(1);
-      spdlog::error("wyoming: client {} ({}) refused: {}", id, peer, session.error());
+      kws::log::error("wyoming: client {} ({}) refused: {}", id, peer, session.error());
       return;
     }
     accepted.fetch_add(1);
-    spdlog::info("wyoming: client {} ({}) connected", id, peer);
+    kws::log::info("wyoming: client {} ({}) connected", id, peer);
     EventReader reader(options.limits);
     std::vector<char> buf(64 * 1024);
     std::vector<Event> events;
@@ -218,7 +218,7 @@ struct Server::Impl {
         options.idle_timeout_ms == 0 ? -1 : static_cast<int>(options.idle_timeout_ms);
     auto drop = [&](const std::string& why) {
       dropped.fetch_add(1);
-      spdlog::warn("wyoming: client {} ({}) dropped: {}", id, peer, why);
+      kws::log::warn("wyoming: client {} ({}) dropped: {}", id, peer, why);
     };
     for (;;) {
       pollfd fds[2] = {{fd, POLLIN, 0}, {stop_pipe[0], POLLIN, 0}};
@@ -228,7 +228,7 @@ struct Server::Impl {
         return drop(errno_text("poll"));
       }
       if ((fds[1].revents & POLLIN) != 0) {
-        spdlog::info("wyoming: client {} ({}) closed: server stopping", id, peer);
+        kws::log::info("wyoming: client {} ({}) closed: server stopping", id, peer);
         return;
       }
       if (r == 0) return drop("idle for " + std::to_string(options.idle_timeout_ms) + " ms");
@@ -240,7 +240,7 @@ struct Server::Impl {
       if (n == 0) {
         if (reader.mid_event()) return drop("disconnected in the middle of an event");
         closed.fetch_add(1);
-        spdlog::info("wyoming: client {} ({}) disconnected", id, peer);
+        kws::log::info("wyoming: client {} ({}) disconnected", id, peer);
         return;
       }
       events.clear();
@@ -279,8 +279,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options, Mode
   Impl* raw = impl.get();
   impl->acceptor = std::thread([raw] { raw->accept_loop(); });
   const bool v6 = options.host.find(':') != std::string::npos;
-  spdlog::info("wyoming: listening on {}{}{}:{} (max {} clients)", v6 ? "[" : "", options.host,
-               v6 ? "]" : "", raw->port, options.max_clients);
+  kws::log::info("wyoming: listening on {}{}{}:{} (max {} clients)", v6 ? "[" : "", options.host,
+                 v6 ? "]" : "", raw->port, options.max_clients);
   return R::success(std::unique_ptr<Server>(new Server(std::move(impl))));
 }
 
@@ -356,17 +356,17 @@ int serve(const ServerOptions& options, const ModelSet& models) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   auto server = Server::start(options, models);
   if (!server) {
-    spdlog::error("{}", server.error());
+    kws::log::error("{}", server.error());
     return 1;
   }
   int sig = 0;
   while (sigwait(&set, &sig) != 0) {
   }
-  spdlog::info("wyoming: {}: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  kws::log::info("wyoming: {}: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*server)->stop();
   const ServerStats s = (*server)->stats();
-  spdlog::info("wyoming: served {} clients ({} refused, {} dropped), {} detections", s.accepted,
-               s.rejected, s.dropped, s.detections);
+  kws::log::info("wyoming: served {} clients ({} refused, {} dropped), {} detections", s.accepted,
+                 s.rejected, s.dropped, s.detections);
   return 0;
 }
 

@@ -10,7 +10,6 @@
 // num_samples, status ("ok" or "error:<message>"; failed files have 0 frames
 // and are never skipped). Exit 0 if all files were ok, 1 if some failed, 2
 // for a usage, model or output error.
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -28,6 +27,7 @@
 #include <vector>
 
 #include "config/sidecar.h"
+#include "daemon/log.h"
 #include "nn/tflite_model.h"
 #include "tools/features/feature_extractor.h"
 #include "tools/features/npy_writer.h"
@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
 
   Result<kws::ModelInfo> info = model_description(args);
   if (!info) {
-    spdlog::error("{}", info.error());
+    kws::log::error("{}", info.error());
     return 2;
   }
   const kws::FrontendConfig fe = info->frontend;
@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
   } else {
     std::ifstream list(args.list);
     if (!list) {
-      spdlog::error("{}: cannot read file list", args.list);
+      kws::log::error("{}: cannot read file list", args.list);
       return 2;
     }
     paths = read_list(list);
@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(args.out_dir, ec);
   if (ec) {
-    spdlog::error("{}: cannot create ({})", args.out_dir, ec.message());
+    kws::log::error("{}: cannot create ({})", args.out_dir, ec.message());
     return 2;
   }
   NpyWriter npy;
@@ -180,12 +180,12 @@ int main(int argc, char** argv) {
           args.out_dir + "/features.npy",
           args.want_float ? NpyWriter::DType::kFloat32 : NpyWriter::DType::kInt8, fe.feature_dim());
       !err.empty()) {
-    spdlog::error("{}", err);
+    kws::log::error("{}", err);
     return 2;
   }
   std::ofstream index(args.out_dir + "/index.tsv");
   if (!index) {
-    spdlog::error("{}/index.tsv: cannot create", args.out_dir);
+    kws::log::error("{}/index.tsv: cannot create", args.out_dir);
     return 2;
   }
   index << "path\tstart_frame\tnum_frames\tnum_samples\tstatus\n";
@@ -228,7 +228,7 @@ int main(int argc, char** argv) {
     index << tsv_field(paths[i]) << '\t' << frame << '\t';
     if (!r) {
       ++failed;
-      spdlog::warn("{}", r.error());
+      kws::log::warn("{}", r.error());
       index << "0\t0\terror:" << tsv_field(r.error()) << '\n';
       continue;
     }
@@ -245,7 +245,7 @@ int main(int argc, char** argv) {
   index.flush();
   if (!index) write_error = args.out_dir + "/index.tsv: write failed";
   if (!write_error.empty()) {
-    spdlog::error("{}", write_error);
+    kws::log::error("{}", write_error);
     return 2;
   }
   std::fprintf(stderr, "kws-features: %zu files (%zu failed), %llu frames x %u -> %s\n",
