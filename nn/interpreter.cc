@@ -1,5 +1,7 @@
 #include "nn/interpreter.h"
 
+#include <cstring>
+
 #include "nn/arena_planner.h"
 
 namespace kws::nn {
@@ -56,8 +58,8 @@ QuantInfo PrepareContext::input_quant(uint32_t i) const {
   return model->tensor(0, static_cast<uint32_t>(source->inputs[i])).quant;
 }
 
-Status Interpreter::build(const TfliteModel& model, uint8_t* base, size_t len, size_t* bytes,
-                          Interpreter* self) {
+Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& options,
+                          uint8_t* base, size_t len, size_t* bytes, Interpreter* self) {
   if (!model.parsed()) {
     return Status::Error(StatusCode::kNotInitialized, "model was not parsed successfully");
   }
@@ -92,6 +94,13 @@ Status Interpreter::build(const TfliteModel& model, uint8_t* base, size_t len, s
   // Planned buffers: activation tensors in index order, then op scratch in op
   // order (a scratch buffer lives for its op's step only).
   PlanBuffer plan[kMaxPlannedBuffers];
+  // For tensor plans: the tensor; its row shift per streamed invoke (0: not
+  // streamed); the streaming op that writes it (-1: none; then it is kept
+  // between invokes) and that op's first computed row.
+  uint32_t plan_tensor[kMaxPlannedBuffers];
+  int16_t plan_shift[kMaxPlannedBuffers];
+  int32_t plan_writer[kMaxPlannedBuffers];
+  int16_t plan_first_row[kMaxPlannedBuffers];
   size_t num_plan = 0;
   for (uint32_t t = 0; t < num_tensors; ++t) {
     const TensorDesc d = model.tensor(0, t);
@@ -122,9 +131,72 @@ Status Interpreter::build(const TfliteModel& model, uint8_t* base, size_t len, s
       return Status::Error(StatusCode::kUnsupported, "more than %zu activation buffers",
                            kMaxPlannedBuffers);
     }
+    plan_tensor[num_plan] = t;
+    plan_shift[num_plan] = 0;
+    plan_writer[num_plan] = -1;
+    plan_first_row[num_plan] = 0;
     plan[num_plan++] = PlanBuffer{static_cast<uint32_t>(d.bytes), first, last, 0};
   }
   const size_t num_tensor_plans = num_plan;
+  auto plan_of = [&](int32_t tensor) -> size_t {
+    for (size_t k = 0; k < num_tensor_plans; ++k) {
+      if (static_cast<int32_t>(plan_tensor[k]) == tensor) return k;
+    }
+    return num_plan;  // constant or unused: never streamed
+  };
+
+  // Streaming: the input's shift seeds the analysis (one input, batch 1,
+  // shift smaller than its rows).
+  const int32_t shift = options.stream_shift_rows;
+  if (shift < 0) {
+    return Status::Error(StatusCode::kInvalidArgument, "stream_shift_rows %d is negative",
+                         static_cast<int>(shift));
+  }
+  size_t stream_input_bytes = 0;
+  size_t stream_shift_bytes = 0;
+  if (shift > 0 && graph_inputs.size() == 1) {
+    const TensorDesc in = model.tensor(0, static_cast<uint32_t>(graph_inputs[0]));
+    const size_t k = plan_of(graph_inputs[0]);
+    if (in.num_dims >= 2 && in.dims[0] == 1 && in.dims[1] > shift && in.dims[1] <= INT16_MAX &&
+        k < num_tensor_plans && !in.is_variable &&
+        in.bytes % static_cast<size_t>(in.dims[1]) == 0) {
+      plan_shift[k] = static_cast<int16_t>(shift);
+      stream_input_bytes = in.bytes;
+      stream_shift_bytes = in.bytes / static_cast<size_t>(in.dims[1]) * static_cast<size_t>(shift);
+    }
+  }
+  uint32_t streamed_ops = 0;
+  // Decides whether op `o` streams (its input 0 is streamed, it has a row
+  // window whose stride divides the shift, and some rows can be kept).
+  auto analyse = [&](const PrepareContext& ctx) {
+    if (stream_input_bytes == 0 || ctx.num_outputs() != 1 || ctx.num_inputs() < 1) return;
+    const RowKernel* rk = lookup_row_kernel(ctx.source->builtin);
+    const size_t in_plan = plan_of(ctx.source->inputs[0]);
+    const size_t out_plan = plan_of(ctx.source->outputs[0]);
+    if (rk == nullptr || in_plan >= num_tensor_plans || out_plan >= num_tensor_plans) return;
+    const int32_t s_in = plan_shift[in_plan];
+    RowWindow w;
+    if (s_in <= 0 || !rk->window(ctx, &w) || s_in % w.stride != 0) return;
+    const RuntimeTensor* in = ctx.input(0);
+    const RuntimeTensor* out = ctx.output(0);
+    const int32_t in_h = in->dims[1];
+    const int32_t out_h = out->dims[1];
+    const int32_t s_out = s_in / w.stride;
+    if (model.tensor(0, static_cast<uint32_t>(ctx.source->outputs[0])).is_variable ||
+        s_out >= out_h || in_h - s_in < w.extent || out_h > INT16_MAX ||
+        plan_writer[out_plan] >= 0) {
+      return;
+    }
+    // Output row r can be kept when it read only rows that the shift keeps and
+    // the previous invoke had row r + s_out.
+    const int32_t keep = (in_h - s_in - w.extent) / w.stride + 1;
+    const int32_t first = keep < out_h - s_out ? keep : out_h - s_out;
+    if (first <= 0) return;
+    plan_shift[out_plan] = static_cast<int16_t>(s_out);
+    plan_writer[out_plan] = static_cast<int32_t>(ctx.op_index);
+    plan_first_row[out_plan] = static_cast<int16_t>(first);
+    ++streamed_ops;
+  };
 
   // Ops: check support, run prepare (sizing, or for real into the arena).
   // While sizing there is no tensor table: each op gets a small on-stack table
@@ -165,6 +237,7 @@ Status Interpreter::build(const TfliteModel& model, uint8_t* base, size_t len, s
         OpMemory again;
         ctx.building = true;
         s = kernel->prepare(ctx, persistent, &again);
+        if (s.ok()) analyse(ctx);
         nodes[o] = OpNode{kernel, o, d.inputs, d.outputs, persistent, nullptr, mem.scratch_bytes};
       }
     } else {
@@ -210,6 +283,7 @@ Status Interpreter::build(const TfliteModel& model, uint8_t* base, size_t len, s
       shadow.outputs = I32List(reinterpret_cast<const uint8_t*>(ids_out), d.outputs.size());
       PrepareContext ctx{&model, o, &shadow, local, n, &d};
       s = kernel->prepare(ctx, nullptr, &mem);
+      if (s.ok()) analyse(ctx);
     }
     if (!s.ok()) {
       return Status::Error(s.code(), "%s at subgraph 0 operator %u: %s", kernel->name,
@@ -226,23 +300,39 @@ Status Interpreter::build(const TfliteModel& model, uint8_t* base, size_t len, s
     }
   }
   off = align_up(off + persistent_total);
+  // Streaming: the previous input, and kept tensors live across invokes.
+  uint8_t* stream_prev = nullptr;
+  StreamStep* stream_steps = nullptr;
+  if (streamed_ops > 0) {
+    if (off + streamed_ops * sizeof(StreamStep) + stream_input_bytes > len && building) {
+      return Status::Error(StatusCode::kBufferTooSmall, "arena of %zu bytes too small", len);
+    }
+    if (building) stream_steps = reinterpret_cast<StreamStep*>(base + off);
+    off = align_up(off + streamed_ops * sizeof(StreamStep));
+    if (building) stream_prev = base + off;
+    off = align_up(off + stream_input_bytes);
+    uint32_t n = 0;
+    for (size_t k = 0; k < num_tensor_plans; ++k) {
+      if (plan_writer[k] < 0) continue;
+      plan[k].first = 0;
+      plan[k].last = static_cast<int32_t>(num_ops);
+      if (!building) continue;
+      // Insert in op order.
+      const uint32_t o = static_cast<uint32_t>(plan_writer[k]);
+      uint32_t at = n++;
+      while (at > 0 && stream_steps[at - 1].op > o) {
+        stream_steps[at] = stream_steps[at - 1];
+        --at;
+      }
+      stream_steps[at] = StreamStep{o, lookup_row_kernel(model.op(0, o).builtin), plan_first_row[k],
+                                    plan_shift[k]};
+    }
+  }
 
   // Activations and scratch, placed by lifetime.
   size_t activation = 0;
   {
-    uint32_t owner[kMaxPlannedBuffers];
-    for (size_t i = 0; i < num_plan; ++i) owner[i] = 0;
-    // Rebuild owners: tensors in order, then scratch in op order.
-    size_t k = 0;
-    for (uint32_t t = 0; t < num_tensors && k < num_tensor_plans; ++t) {
-      const TensorDesc d = model.tensor(0, t);
-      if (d.data != nullptr || d.bytes == 0) continue;
-      int32_t first = 0;
-      int32_t last = 0;
-      tensor_lifetime(model, static_cast<int32_t>(t), &first, &last);
-      if (first == INT32_MAX) continue;
-      owner[k++] = t;
-    }
+    const uint32_t* owner = plan_tensor;
     KWS_RETURN_IF_ERROR(plan_buffers(plan, num_plan, kAlign, &activation));
     if (building) {
       if (off + activation > len) {
@@ -275,21 +365,29 @@ Status Interpreter::build(const TfliteModel& model, uint8_t* base, size_t len, s
     self->inputs_ = model.inputs(0);
     self->outputs_ = model.outputs(0);
     self->activation_bytes_ = activation;
+    self->stream_prev_ = stream_prev;
+    self->stream_steps_ = stream_steps;
+    self->stream_shift_bytes_ = stream_prev == nullptr ? 0 : stream_shift_bytes;
+    self->stream_prev_valid_ = false;
+    self->streamed_ops_ = streamed_ops;
+    self->last_streamed_ = false;
   }
   return Status::Ok();
 }
 
-Status Interpreter::needed_bytes(const TfliteModel& model, size_t* bytes) {
+Status Interpreter::needed_bytes(const TfliteModel& model, size_t* bytes,
+                                 const InterpreterOptions& options) {
   size_t total = 0;
-  KWS_RETURN_IF_ERROR(build(model, nullptr, 0, &total, nullptr));
+  KWS_RETURN_IF_ERROR(build(model, options, nullptr, 0, &total, nullptr));
   *bytes = total + kAlign - 1;
   return Status::Ok();
 }
 
-Status Interpreter::init(const TfliteModel& model, void* arena, size_t len) {
+Status Interpreter::init(const TfliteModel& model, void* arena, size_t len,
+                         const InterpreterOptions& options) {
   initialized_ = false;
   size_t needed = 0;
-  KWS_RETURN_IF_ERROR(needed_bytes(model, &needed));
+  KWS_RETURN_IF_ERROR(needed_bytes(model, &needed, options));
   if (arena == nullptr || len < needed) {
     return Status::Error(StatusCode::kBufferTooSmall, "arena of %zu bytes, model needs %zu", len,
                          needed);
@@ -298,14 +396,16 @@ Status Interpreter::init(const TfliteModel& model, void* arena, size_t len) {
   const size_t pad = (kAlign - raw % kAlign) % kAlign;
   uint8_t* base = static_cast<uint8_t*>(arena) + pad;
   size_t built = 0;
-  KWS_RETURN_IF_ERROR(build(model, base, len - pad, &built, this));
+  KWS_RETURN_IF_ERROR(build(model, options, base, len - pad, &built, this));
   initialized_ = true;
   return Status::Ok();
 }
 
-Status Interpreter::invoke() { return invoke_ops(num_ops_); }
+Status Interpreter::invoke() { return run(num_ops_, true); }
 
-Status Interpreter::invoke_ops(uint32_t count) {
+Status Interpreter::invoke_ops(uint32_t count) { return run(count, false); }
+
+Status Interpreter::run(uint32_t count, bool allow_stream) {
   if (!initialized_) {
     return Status::Error(StatusCode::kNotInitialized, "invoke() before a successful init()");
   }
@@ -313,19 +413,46 @@ Status Interpreter::invoke_ops(uint32_t count) {
     return Status::Error(StatusCode::kInvalidArgument, "%u ops requested, model has %u",
                          static_cast<unsigned>(count), static_cast<unsigned>(num_ops_));
   }
+  bool stream = false;
+  if (stream_prev_ != nullptr) {
+    // The input buffer may be reused by later ops: compare and keep it first.
+    const RuntimeTensor& in = tensors_[inputs_[0]];
+    stream = allow_stream && stream_prev_valid_ &&
+             std::memcmp(in.data, stream_prev_ + stream_shift_bytes_,
+                         in.bytes - stream_shift_bytes_) == 0;
+    std::memcpy(stream_prev_, in.data, in.bytes);
+    stream_prev_valid_ = false;  // until every op has run
+  }
+  last_streamed_ = false;
+  uint32_t next_step = 0;
   for (uint32_t o = 0; o < count; ++o) {
     const OpNode& node = ops_[o];
-    const Status s = node.kernel->eval(node, tensors_);
+    Status s;
+    if (stream && next_step < streamed_ops_ && stream_steps_[next_step].op == o) {
+      const StreamStep& step = stream_steps_[next_step++];
+      RuntimeTensor& out = node.out(tensors_, 0);
+      const int32_t rows = out.dims[1];
+      const size_t row_bytes = out.bytes / static_cast<size_t>(rows);
+      std::memmove(out.data, out.data + static_cast<size_t>(step.shift) * row_bytes,
+                   static_cast<size_t>(step.first_row) * row_bytes);
+      s = step.rows->eval_rows(node, tensors_, step.first_row, rows);
+    } else {
+      s = node.kernel->eval(node, tensors_);
+    }
     if (!s.ok()) {
       return Status::Error(s.code(), "%s at operator %u: %s", node.kernel->name,
                            static_cast<unsigned>(o), s.message());
     }
   }
+  // Kept rows are whole only after a run of every op.
+  stream_prev_valid_ = stream_prev_ != nullptr && count == num_ops_;
+  last_streamed_ = stream;
   return Status::Ok();
 }
 
 void Interpreter::reset_state() {
   if (!initialized_) return;
+  stream_prev_valid_ = false;
   for (uint32_t o = 0; o < num_ops_; ++o) {
     if (ops_[o].kernel->reset != nullptr) ops_[o].kernel->reset(ops_[o]);
   }

@@ -8,6 +8,18 @@
 // which must outlive the interpreter. Activations share arena bytes by
 // lifetime: an input is valid until invoke() starts, an output until the next
 // input write. No heap, no exceptions.
+//
+// Streaming (InterpreterOptions::stream_shift_rows = S > 0): for a model with
+// one [1, H, ...] input that is fed a sliding window moving by S rows per
+// invoke. Every convolution that reads a streamed tensor without padding along
+// H and whose H stride divides that tensor's shift keeps its output between
+// invokes (those tensors are never shared in the arena) and, on an invoke whose
+// input equals the previous input moved by S rows, shifts the kept rows and
+// computes only the rows that read new data. Ops downstream run as usual.
+// invoke() compares the input with a kept copy of the previous one, so any
+// other input (the first invoke, after reset_state(), a gap in the stream)
+// simply runs every op in full: results are bit-identical to
+// stream_shift_rows = 0 for every input sequence.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +30,11 @@
 #include "nn/tflite_model.h"
 
 namespace kws::nn {
+
+struct InterpreterOptions {
+  // Rows (dim 1) by which input 0 moves between consecutive invokes; 0: off.
+  int32_t stream_shift_rows = 0;
+};
 
 // A model input or output as the caller sees it.
 struct TensorView {
@@ -39,12 +56,14 @@ class Interpreter {
   // Arena bytes for `model` (bookkeeping + prepared op data + planned
   // activations and kernel scratch + alignment slack). Unsupported ops and
   // invalid op parameters are reported here.
-  static Status needed_bytes(const TfliteModel& model, size_t* bytes);
+  static Status needed_bytes(const TfliteModel& model, size_t* bytes,
+                             const InterpreterOptions& options = {});
 
-  Status init(const TfliteModel& model, void* arena, size_t len);
+  Status init(const TfliteModel& model, void* arena, size_t len,
+              const InterpreterOptions& options = {});
   Status invoke();
-  // Returns streaming state (resource variables) to its initial values: the
-  // next invoke() starts as the first one did.
+  // Returns streaming state (resource variables, kept rows) to its initial
+  // values: the next invoke() starts as the first one did.
   void reset_state();
   // Runs only the first `count` ops (debugging, layer-by-layer comparisons):
   // afterwards the outputs of op count-1 are valid through tensor().
@@ -60,12 +79,17 @@ class Interpreter {
   TensorView output(size_t i) const;
   // Bytes of the arena the activation plan uses (for reports and tests).
   size_t activation_bytes() const { return activation_bytes_; }
+  // Streaming: ops that compute only new rows on a streamed invoke, and
+  // whether the last invoke() was one.
+  uint32_t streamed_ops() const { return streamed_ops_; }
+  bool last_invoke_streamed() const { return last_streamed_; }
 
  private:
   // Sizes (self == nullptr) or builds (self != nullptr, base/len the aligned
   // arena) the whole runtime state; one code path so both always agree.
-  static Status build(const TfliteModel& model, uint8_t* base, size_t len, size_t* bytes,
-                      Interpreter* self);
+  static Status build(const TfliteModel& model, const InterpreterOptions& options, uint8_t* base,
+                      size_t len, size_t* bytes, Interpreter* self);
+  Status run(uint32_t count, bool allow_stream);
   TensorView view(int32_t tensor_index) const;
 
   const TfliteModel* model_ = nullptr;
@@ -76,6 +100,14 @@ class Interpreter {
   I32List inputs_;
   I32List outputs_;
   size_t activation_bytes_ = 0;
+  // Streaming: the previous input (nullptr when no op streams), the bytes the
+  // input moves per invoke, whether `stream_prev_` holds a fully run input.
+  uint8_t* stream_prev_ = nullptr;
+  StreamStep* stream_steps_ = nullptr;  // streamed_ops_ of them, by op index
+  size_t stream_shift_bytes_ = 0;
+  bool stream_prev_valid_ = false;
+  uint32_t streamed_ops_ = 0;
+  bool last_streamed_ = false;
   bool initialized_ = false;
 };
 

@@ -12,17 +12,26 @@ size_t elements(const nn::TensorView& t) {
   return n;
 }
 
+nn::InterpreterOptions interpreter_options(uint32_t sliding_stride_frames) {
+  nn::InterpreterOptions o;
+  o.stream_shift_rows =
+      static_cast<int32_t>(sliding_stride_frames > INT32_MAX ? 0 : sliding_stride_frames);
+  return o;
+}
+
 }  // namespace
 
-Status ModelClassifier::needed_bytes(const nn::TfliteModel& model, size_t* bytes) {
-  return nn::Interpreter::needed_bytes(model, bytes);
+Status ModelClassifier::needed_bytes(const nn::TfliteModel& model, size_t* bytes,
+                                     uint32_t sliding_stride_frames) {
+  return nn::Interpreter::needed_bytes(model, bytes, interpreter_options(sliding_stride_frames));
 }
 
 Status ModelClassifier::init(const nn::TfliteModel& model, const ModelInfo& info, void* arena,
-                             size_t len) {
+                             size_t len, uint32_t sliding_stride_frames) {
   ready_ = false;
   KWS_RETURN_IF_ERROR(validate_model_info(info));
-  KWS_RETURN_IF_ERROR(interpreter_.init(model, arena, len));
+  KWS_RETURN_IF_ERROR(
+      interpreter_.init(model, arena, len, interpreter_options(sliding_stride_frames)));
   if (interpreter_.num_inputs() != 1 || interpreter_.num_outputs() != 1) {
     return Status::Error(StatusCode::kUnsupported,
                          "model classifier: model has %zu inputs and %zu outputs, want 1 and 1",

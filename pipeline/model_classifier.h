@@ -25,10 +25,17 @@ namespace kws {
 
 class ModelClassifier final : public Classifier {
  public:
-  // Arena bytes for the interpreter of `model`.
-  static Status needed_bytes(const nn::TfliteModel& model, size_t* bytes);
-  // `model` and `info` must outlive the classifier.
-  Status init(const nn::TfliteModel& model, const ModelInfo& info, void* arena, size_t len);
+  // Arena bytes for the interpreter of `model`. `sliding_stride_frames` > 0
+  // says consecutive classify() calls see the window moved by that many frames
+  // (the pipeline's stage 1: info.stride_frames): the interpreter then streams
+  // (nn/interpreter.h), computing only what the new frames change, with
+  // results identical to 0 (every window computed in full; stage 2).
+  static Status needed_bytes(const nn::TfliteModel& model, size_t* bytes,
+                             uint32_t sliding_stride_frames = 0);
+  // `model` and `info` must outlive the classifier; `sliding_stride_frames` as
+  // given to needed_bytes().
+  Status init(const nn::TfliteModel& model, const ModelInfo& info, void* arena, size_t len,
+              uint32_t sliding_stride_frames = 0);
 
   // Defined inline so this class has no key function in the no-RTTI core:
   // its vtable and typeinfo are emitted where it is used (host code may run

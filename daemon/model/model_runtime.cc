@@ -69,14 +69,16 @@ std::string read_model(const std::string& path, const std::string& sidecar, Load
   return {};
 }
 
-// Plans the classifier's arena for m->info and initialises it.
-std::string init_classifier(const std::string& path, LoadedModel* m) {
+// Plans the classifier's arena for m->info and initialises it. Stage 1 sees a
+// sliding window (the interpreter streams); stage 2 sees unrelated windows.
+std::string init_classifier(const std::string& path, bool sliding, LoadedModel* m) {
   size_t bytes = 0;
-  if (Status s = ModelClassifier::needed_bytes(m->model, &bytes); !s.ok()) {
+  const uint32_t stride = sliding ? m->info.stride_frames : 0;
+  if (Status s = ModelClassifier::needed_bytes(m->model, &bytes, stride); !s.ok()) {
     return path + ": " + s.message();
   }
   m->arena = std::make_unique<AlignedBytes>(bytes);
-  if (Status s = m->classifier.init(m->model, m->info, m->arena->data(), m->arena->size());
+  if (Status s = m->classifier.init(m->model, m->info, m->arena->data(), m->arena->size(), stride);
       !s.ok()) {
     return path + ": " + s.message();
   }
@@ -203,7 +205,7 @@ class Runtime final : public ModelRuntime {
       if (std::string err = read_model(s2.model_path, s2.sidecar, &stage2_); !err.empty()) {
         return "stage2: " + err;
       }
-      if (std::string err = init_classifier(s2.model_path, &stage2_); !err.empty()) {
+      if (std::string err = init_classifier(s2.model_path, false, &stage2_); !err.empty()) {
         return "stage2: " + err;
       }
       cc.mode = Stage2Mode::kModel;
@@ -272,7 +274,7 @@ Result<std::unique_ptr<ModelRuntime>> ModelRuntime::load(const std::string& mode
     if (!applied) return R::failure(applied.error());
     m.info = *applied;
   }
-  if (std::string err = init_classifier(model_path, &m); !err.empty()) return R::failure(err);
+  if (std::string err = init_classifier(model_path, true, &m); !err.empty()) return R::failure(err);
   size_t bytes = 0;
   if (Status s = Pipeline::needed_bytes(m.info, &bytes); !s.ok()) {
     return R::failure(model_path + ": pipeline: " + s.message());

@@ -77,7 +77,9 @@ Result<std::shared_ptr<const WakeModel>> WakeModel::finish(std::shared_ptr<WakeM
     if (!applied) return R::failure(applied.error());
     m->info_ = *applied;
   }
-  if (Status s = ModelClassifier::needed_bytes(m->tflite_, &m->classifier_bytes_); !s.ok()) {
+  if (Status s =
+          ModelClassifier::needed_bytes(m->tflite_, &m->classifier_bytes_, m->info_.stride_frames);
+      !s.ok()) {
     return R::failure(path + ": " + s.message());
   }
   if (Status s = Pipeline::needed_bytes(m->info_, &m->pipeline_bytes_); !s.ok()) {
@@ -105,7 +107,7 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::create(
   inst->classifier_arena_.resize(words_for(m.classifier_bytes_));
   inst->pipeline_arena_.resize(words_for(m.pipeline_bytes_));
   if (Status s = inst->classifier_.init(m.tflite_, m.info_, inst->classifier_arena_.data(),
-                                        m.classifier_bytes_);
+                                        m.classifier_bytes_, m.info_.stride_frames);
       !s.ok()) {
     return R::failure(m.path_ + ": " + s.message());
   }

@@ -130,7 +130,7 @@ int main() {
 
   size_t interpreter_bytes = 0;
   size_t pipeline_bytes = 0;
-  st = kws::ModelClassifier::needed_bytes(g_model, &interpreter_bytes);
+  st = kws::ModelClassifier::needed_bytes(g_model, &interpreter_bytes, g_info.stride_frames);
   if (!st.ok()) return fail(4, st, "interpreter size");
   st = kws::Pipeline::needed_bytes(g_info, &pipeline_bytes);
   if (!st.ok()) return fail(4, st, "pipeline size");
@@ -145,7 +145,7 @@ int main() {
     sh::print("error: arena too small; raise KWS_FIRMWARE_ARENA_BYTES\n");
     return 4;
   }
-  st = g_classifier.init(g_model, g_info, kws_fw_arena, interpreter_bytes);
+  st = g_classifier.init(g_model, g_info, kws_fw_arena, interpreter_bytes, g_info.stride_frames);
   if (!st.ok()) return fail(4, st, "classifier");
   st = g_pipeline.init(g_info, &g_classifier, kws_fw_arena + pipeline_offset, pipeline_bytes);
   if (!st.ok()) return fail(4, st, "pipeline");

@@ -174,6 +174,102 @@ Status eval_depthwise(const OpNode& node, RuntimeTensor* t) {
                            d.filter, s8(node.in(t, 1)), bias, d.output, s8(node.out(t, 0)));
 }
 
+// Streaming: the conv's row window when it does not pad along dim 1.
+bool conv_row_window(const PrepareContext& ctx, RowWindow* w) {
+  const RuntimeTensor* in = ctx.input(0);
+  const RuntimeTensor* filter = ctx.input(1);
+  const RuntimeTensor* bias = ctx.input(2);
+  const RuntimeTensor* out = ctx.output(0);
+  if (in == nullptr || filter == nullptr || out == nullptr || in->num_dims != 4 ||
+      filter->num_dims != 4 || out->num_dims != 4 || in->dims[0] != 1 || out->dims[0] != 1 ||
+      !filter->constant || (bias != nullptr && !bias->constant)) {
+    return false;
+  }
+  const bool depthwise = ctx.desc->builtin == op::kDepthwiseConv2d;
+  int8_t padding_raw = 0;
+  int32_t stride_h = 1, dil_h = 1;
+  const auto& m = *ctx.model;
+  const OperatorDesc& od = *ctx.desc;
+  if (!m.option<int8_t>(od, fc::kPadding, 0, &padding_raw).ok() ||
+      !m.option<int32_t>(od, fc::kStrideH, 1, &stride_h).ok() ||
+      !m.option<int32_t>(od, depthwise ? fd::kDilationH : fc::kDilationH, 1, &dil_h).ok()) {
+    return false;
+  }
+  Padding padding = Padding::kSame;
+  int32_t out_h = 0;
+  int32_t pad_top = 0;
+  if (!to_padding(padding_raw, &padding).ok() ||
+      !compute_padding(padding, in->dims[1], filter->dims[1], stride_h, dil_h, &out_h, &pad_top)
+           .ok() ||
+      stride_h <= 0 || out_h != out->dims[1]) {
+    return false;
+  }
+  const int32_t extent = (filter->dims[1] - 1) * dil_h + 1;
+  // No padded row on either side: VALID, or SAME that happens to pad nothing.
+  if (pad_top != 0 || in->dims[1] < extent || out_h != (in->dims[1] - extent) / stride_h + 1) {
+    return false;
+  }
+  w->stride = stride_h;
+  w->extent = extent;
+  return true;
+}
+
+// The rows [begin, end) of the output and the input rows they read, as
+// sub-tensors (batch 1, rows are contiguous).
+struct RowSlice {
+  Dims4 input;
+  Dims4 output;
+  size_t input_offset = 0;
+  size_t output_offset = 0;
+};
+
+RowSlice row_slice(const ConvData& d, int32_t begin, int32_t end) {
+  RowSlice r;
+  r.input = d.input;
+  r.output = d.output;
+  const ConvParams& p = d.params.conv;
+  r.output.h = end - begin;
+  r.input.h = (r.output.h - 1) * p.stride_h + (d.filter.h - 1) * p.dilation_h + 1;
+  r.input_offset = static_cast<size_t>(begin) * static_cast<size_t>(p.stride_h) *
+                   static_cast<size_t>(d.input.w) * static_cast<size_t>(d.input.c);
+  r.output_offset = static_cast<size_t>(begin) * static_cast<size_t>(d.output.w) *
+                    static_cast<size_t>(d.output.c);
+  return r;
+}
+
+Status check_rows(const ConvData& d, int32_t begin, int32_t end) {
+  if (begin < 0 || end > d.output.h || begin >= end || d.input.n != 1 || d.params.conv.pad_h != 0) {
+    return Status::Error(StatusCode::kInvalidArgument, "rows [%d, %d) of %d",
+                         static_cast<int>(begin), static_cast<int>(end),
+                         static_cast<int>(d.output.h));
+  }
+  return Status::Ok();
+}
+
+Status eval_conv_rows(const OpNode& node, RuntimeTensor* t, int32_t begin, int32_t end) {
+  const ConvData& d = *static_cast<const ConvData*>(node.persistent);
+  KWS_RETURN_IF_ERROR(check_rows(d, begin, end));
+  const RowSlice r = row_slice(d, begin, end);
+  const int32_t* bias =
+      node.inputs.size() > 2 && node.inputs[2] >= 0 ? s32(node.in(t, 2)) : nullptr;
+  return conv_s8(Scratch{node.scratch, node.scratch_bytes}, d.params.conv,
+                 PerChannelQuant{d.multipliers, d.shifts}, r.input,
+                 s8(node.in(t, 0)) + r.input_offset, d.filter, s8(node.in(t, 1)), bias, r.output,
+                 s8(node.out(t, 0)) + r.output_offset);
+}
+
+Status eval_depthwise_rows(const OpNode& node, RuntimeTensor* t, int32_t begin, int32_t end) {
+  const ConvData& d = *static_cast<const ConvData*>(node.persistent);
+  KWS_RETURN_IF_ERROR(check_rows(d, begin, end));
+  const RowSlice r = row_slice(d, begin, end);
+  const int32_t* bias =
+      node.inputs.size() > 2 && node.inputs[2] >= 0 ? s32(node.in(t, 2)) : nullptr;
+  return depthwise_conv_s8(Scratch{node.scratch, node.scratch_bytes}, d.params,
+                           PerChannelQuant{d.multipliers, d.shifts}, r.input,
+                           s8(node.in(t, 0)) + r.input_offset, d.filter, s8(node.in(t, 1)), bias,
+                           r.output, s8(node.out(t, 0)) + r.output_offset);
+}
+
 struct FcData {
   FullyConnectedParams params;
   FullyConnectedDims dims;
@@ -272,5 +368,8 @@ const OpKernel kConv2dKernel = {"CONV_2D", prepare_conv, eval_conv, nullptr};
 const OpKernel kDepthwiseConv2dKernel = {"DEPTHWISE_CONV_2D", prepare_depthwise, eval_depthwise,
                                          nullptr};
 const OpKernel kFullyConnectedKernel = {"FULLY_CONNECTED", prepare_fc, eval_fc, nullptr};
+
+const RowKernel kConv2dRows = {conv_row_window, eval_conv_rows};
+const RowKernel kDepthwiseConv2dRows = {conv_row_window, eval_depthwise_rows};
 
 }  // namespace kws::nn::ops

@@ -78,4 +78,33 @@ struct OpNode {
 // The glue for a builtin op, or nullptr when the runtime does not support it.
 const OpKernel* lookup_op(int32_t builtin);
 
+// Streaming support (Interpreter's stream_shift_rows). An op whose output
+// row r (dim 1 of a [1, H, W, C] tensor) reads exactly input rows
+// [r * stride, r * stride + extent) of its input 0, with no padding along
+// dim 1, can compute a range of output rows on its own.
+struct RowWindow {
+  int32_t stride = 1;
+  int32_t extent = 1;
+};
+
+struct RowKernel {
+  // True (and `w` filled) when the op, with these options and shapes, is such
+  // an op: batch 1, no padding along dim 1, other inputs constant.
+  bool (*window)(const PrepareContext& ctx, RowWindow* w);
+  // Computes output rows [begin, end) only, exactly as eval() computes them.
+  Status (*eval_rows)(const OpNode& node, RuntimeTensor* tensors, int32_t begin, int32_t end);
+};
+
+// The row kernel of a builtin op, or nullptr when it cannot stream.
+const RowKernel* lookup_row_kernel(int32_t builtin);
+
+// One op of a streamed invoke: output rows [shift, shift + first_row) move to
+// [0, first_row), rows [first_row, H) are computed.
+struct StreamStep {
+  uint32_t op = 0;
+  const RowKernel* rows = nullptr;
+  int32_t first_row = 0;
+  int32_t shift = 0;
+};
+
 }  // namespace kws::nn

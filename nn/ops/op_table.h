@@ -28,4 +28,7 @@ extern const OpKernel kVarHandleKernel;
 extern const OpKernel kReadVariableKernel;
 extern const OpKernel kAssignVariableKernel;
 
+extern const RowKernel kConv2dRows;
+extern const RowKernel kDepthwiseConv2dRows;
+
 }  // namespace kws::nn::ops

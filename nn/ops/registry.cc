@@ -55,4 +55,15 @@ const OpKernel* lookup_op(int32_t builtin) {
   }
 }
 
+const RowKernel* lookup_row_kernel(int32_t builtin) {
+  switch (builtin) {
+    case op::kConv2d:
+      return &ops::kConv2dRows;
+    case op::kDepthwiseConv2d:
+      return &ops::kDepthwiseConv2dRows;
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace kws::nn

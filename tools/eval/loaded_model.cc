@@ -43,13 +43,18 @@ double thread_cpu_seconds() {
 }
 
 Result<std::unique_ptr<ClassifierInstance>> ClassifierInstance::create(
-    std::shared_ptr<const LoadedModel> model) {
+    std::shared_ptr<const LoadedModel> model, bool sliding) {
   using R = Result<std::unique_ptr<ClassifierInstance>>;
   std::unique_ptr<ClassifierInstance> c(new ClassifierInstance());
   c->model_ = std::move(model);
-  c->arena_.resize(c->model_->arena_bytes / sizeof(std::max_align_t) + 1);
-  if (Status s = c->classifier_.init(c->model_->model, c->model_->info, c->arena_.data(),
-                                     c->model_->arena_bytes);
+  const uint32_t stride = sliding ? c->model_->info.stride_frames : 0;
+  size_t bytes = c->model_->arena_bytes;
+  if (Status s = ModelClassifier::needed_bytes(c->model_->model, &bytes, stride); !s.ok()) {
+    return R::failure(c->model_->path + ": " + s.message());
+  }
+  c->arena_.resize(bytes / sizeof(std::max_align_t) + 1);
+  if (Status s =
+          c->classifier_.init(c->model_->model, c->model_->info, c->arena_.data(), bytes, stride);
       !s.ok()) {
     return R::failure(c->model_->path + ": " + s.message());
   }

@@ -38,8 +38,10 @@ double thread_cpu_seconds();
 // spends (for the real-time factor and stage 2's share).
 class ClassifierInstance final : public Classifier {
  public:
+  // sliding: the instance classifies a sliding window (stage 1 in a
+  // pipeline), so its interpreter streams (pipeline/model_classifier.h).
   static Result<std::unique_ptr<ClassifierInstance>> create(
-      std::shared_ptr<const LoadedModel> model);
+      std::shared_ptr<const LoadedModel> model, bool sliding);
 
   Status classify(const int8_t* features, size_t n, float* probs, size_t num_labels) override;
 

@@ -83,7 +83,7 @@ Result<std::unique_ptr<StreamRunner>> StreamRunner::create(
   Impl& m = *r->impl_;
   m.stage1 = std::move(stage1);
   m.stage2 = opts.stage2;
-  auto c1 = ClassifierInstance::create(m.stage1);
+  auto c1 = ClassifierInstance::create(m.stage1, true);
   if (!c1) return R::failure(c1.error());
   m.c1 = std::move(*c1);
   size_t bytes = 0;
@@ -97,7 +97,7 @@ Result<std::unique_ptr<StreamRunner>> StreamRunner::create(
   }
   m.pipeline.set_cascade_hook(&m.hook);
   if (m.stage2 != nullptr) {
-    auto c2 = ClassifierInstance::create(m.stage2);
+    auto c2 = ClassifierInstance::create(m.stage2, false);
     if (!c2) return R::failure(c2.error());
     m.c2 = std::move(*c2);
     CascadeConfig cfg;

@@ -106,7 +106,7 @@ Result<bool> Stage2Scores::compute(const std::vector<StreamResult>& streams, std
     if (!errors[t].empty()) return;
     if (workers[t] == nullptr) {
       auto w = std::make_unique<Worker>();
-      auto c2 = ClassifierInstance::create(stage2_);
+      auto c2 = ClassifierInstance::create(stage2_, false);
       if (!c2) {
         errors[t] = c2.error();
         return;
