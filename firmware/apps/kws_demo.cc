@@ -37,7 +37,7 @@ namespace {
 
 namespace sh = kws::fw::semihost;
 
-constexpr size_t kMaxChunk = 512;  // 32 ms at 16 kHz, a typical audio DMA half-buffer
+constexpr size_t kMaxChunk = 512;      // 32 ms at 16 kHz, a typical audio DMA half-buffer
 constexpr size_t kDefaultChunk = 160;  // 10 ms at 16 kHz
 
 // Static so the stack high-water mark measures the pipeline, not these.
