@@ -1,20 +1,19 @@
 // C library entry points the firmware provides itself, because newlib's
 // versions need an OS or a heap the image does not have.
 //
-// abort(): newlib's raises SIGABRT through _kill/_getpid (no OS here). It is
-// referenced by libstdc++ internals (e.g. std::from_chars' unreachable paths).
+// abort(): newlib's raises SIGABRT through _kill/_getpid (no OS here).
 //
-// strtof(): STOPGAP while pipeline/model_info.cc parses floats with
+// strtof(): pipeline/model_info.cc parses the metadata's numbers with
 // std::strtof. newlib's strtod family allocates bignums with malloc (mprec.c
 // Balloc), which the no-heap link check rightly rejects. The firmware links
-// with --wrap=strtof and routes the calls here, to std::from_chars (libstdc++'s
-// fast_float: correctly rounded, so the same value glibc's strtof gives the
-// host build, and no heap). Remove with the wrap once the core stops calling
-// strtof.
-#include <charconv>
+// with --wrap=strtof and routes the calls here, to decimal_to_float
+// (decimal_float.h): correctly rounded, so the same value glibc's strtof gives
+// the host build (tests/firmware/decimal_float_test.cc), with no heap and
+// ~1 KB of code where std::from_chars brought 19 KB. Decimal text only: the
+// core never passes hex floats, inf or nan.
 #include <cstdlib>
-#include <cstring>
 
+#include "firmware/decimal_float.h"
 #include "firmware/semihosting.h"
 
 extern "C" void abort() {
@@ -23,11 +22,8 @@ extern "C" void abort() {
 }
 
 extern "C" float __wrap_strtof(const char* text, char** end) {
-  const char* p = text;
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v') ++p;
-  if (*p == '+' && p[1] != '-' && p[1] != '+') ++p;  // from_chars takes no '+'
-  float value = 0.0f;
-  const std::from_chars_result r = std::from_chars(p, p + std::strlen(p), value);
-  if (end != nullptr) *end = const_cast<char*>(r.ec == std::errc() ? r.ptr : text);
-  return r.ec == std::errc() ? value : 0.0f;
+  const char* stop = text;
+  const float value = kws::fw::decimal_to_float(text, &stop);
+  if (end != nullptr) *end = const_cast<char*>(stop);
+  return value;
 }

@@ -31,7 +31,7 @@ Status FeatureWindow::needed_bytes(const FeatureWindowConfig& cfg, size_t* bytes
     return Status::Error(StatusCode::kInvalidArgument, "feature window: bytes is null");
   }
   MemoryCarver carver(nullptr, 0);
-  carver.take<int8_t>(2 * size_t{cfg.window_frames} * cfg.feature_dim);
+  carver.take<int8_t>((size_t{cfg.window_frames} + kSlackFrames) * cfg.feature_dim);
   *bytes = carver.used();
   return Status::Ok();
 }
@@ -42,7 +42,7 @@ Status FeatureWindow::init(const FeatureWindowConfig& cfg, void* mem, size_t len
     return Status::Error(StatusCode::kInvalidArgument, "feature window: memory null or misaligned");
   }
   MemoryCarver carver(mem, len);
-  int8_t* buf = carver.take<int8_t>(2 * size_t{cfg.window_frames} * cfg.feature_dim);
+  int8_t* buf = carver.take<int8_t>((size_t{cfg.window_frames} + kSlackFrames) * cfg.feature_dim);
   if (!carver.fits()) {
     return Status::Error(StatusCode::kBufferTooSmall, "feature window: %zu bytes given, %zu needed",
                          len, carver.used());
@@ -57,9 +57,14 @@ Status FeatureWindow::init(const FeatureWindowConfig& cfg, void* mem, size_t len
 
 bool FeatureWindow::push(const int8_t* frame) {
   const size_t dim = feature_dim_;
-  std::memcpy(buf_ + size_t{next_} * dim, frame, dim);
-  std::memcpy(buf_ + (size_t{next_} + window_frames_) * dim, frame, dim);
-  next_ = next_ + 1 == window_frames_ ? 0 : next_ + 1;
+  const size_t keep = (size_t{window_frames_} - 1) * dim;  // frames that stay in the window
+  if (head_ == kSlackFrames) {
+    std::memmove(buf_, buf_ + (size_t{head_} + 1) * dim, keep);
+    head_ = 0;
+  } else {
+    ++head_;
+  }
+  std::memcpy(buf_ + size_t{head_} * dim + keep, frame, dim);
   if (filled_ < window_frames_) {
     ++filled_;
     if (filled_ < window_frames_) return false;
@@ -72,15 +77,17 @@ bool FeatureWindow::push(const int8_t* frame) {
 }
 
 const int8_t* FeatureWindow::window() const {
-  // Oldest frame sits at slot next_ once the window is full.
-  return buf_ + size_t{next_} * feature_dim_;
+  // Frames not yet pushed are zeros, as after reset().
+  return buf_ + size_t{head_} * feature_dim_;
 }
 
 void FeatureWindow::reset() {
-  next_ = 0;
+  head_ = 0;
   filled_ = 0;
   since_step_ = 0;
-  if (buf_ != nullptr) std::memset(buf_, 0, 2 * size_t{window_frames_} * feature_dim_);
+  if (buf_ != nullptr) {
+    std::memset(buf_, 0, (size_t{window_frames_} + kSlackFrames) * feature_dim_);
+  }
 }
 
 }  // namespace kws

@@ -1,8 +1,10 @@
 // The last window_frames feature frames (int8), handed to the classifier
 // oldest-first and contiguous every stride_frames frames.
 //
-// Each frame is stored twice, at slot i and slot i + window_frames, so the
-// newest window is always one contiguous run: no copy per classifier step.
+// Frames are appended to a linear buffer kSlackFrames frames longer than the
+// window, so the newest window is always one contiguous run; when the end is
+// reached, the window's newest window_frames - 1 frames move to the front (one
+// copy per kSlackFrames + 1 frames instead of a second copy of the window).
 #pragma once
 
 #include <cstddef>
@@ -20,6 +22,8 @@ struct FeatureWindowConfig {
 
 class FeatureWindow {
  public:
+  static constexpr uint32_t kSlackFrames = 8;
+
   static Status needed_bytes(const FeatureWindowConfig& cfg, size_t* bytes);
   Status init(const FeatureWindowConfig& cfg, void* mem, size_t len);
 
@@ -36,11 +40,11 @@ class FeatureWindow {
  private:
   static Status check(const FeatureWindowConfig& cfg);
 
-  int8_t* buf_ = nullptr;  // 2 * window_frames frames
+  int8_t* buf_ = nullptr;  // window_frames + kSlackFrames frames
   uint32_t feature_dim_ = 0;
   uint32_t window_frames_ = 0;
   uint32_t stride_frames_ = 0;
-  uint32_t next_ = 0;    // slot of the next frame, 0..window_frames-1
+  uint32_t head_ = 0;    // frame index of the window's oldest frame, 0..kSlackFrames
   uint32_t filled_ = 0;  // frames held, saturates at window_frames
   uint32_t since_step_ = 0;
 };

@@ -32,6 +32,19 @@ double tf_mel_weight(const FrontendConfig& cfg, uint32_t m, uint32_t k) {
   return w > 0.0 ? w : 0.0;
 }
 
+// Upper bound of the stored mel weights: every bin lies under at most two
+// adjacent triangles, and only bins between fmin and fmax (one bin of slack
+// each side for rounding) can have a positive weight. layout() checks it.
+uint32_t mel_weight_capacity(const FrontendConfig& cfg) {
+  const uint32_t last_bin = cfg.fft_size / 2;
+  const double bin_hz = static_cast<double>(cfg.sample_rate) / static_cast<double>(cfg.fft_size);
+  const double lo = std::floor(static_cast<double>(cfg.fmin_hz) / bin_hz) - 1.0;
+  const double hi = std::ceil(static_cast<double>(cfg.fmax_hz) / bin_hz) + 1.0;
+  const uint32_t first = lo < 1.0 ? 1u : static_cast<uint32_t>(lo);
+  const uint32_t last = hi > static_cast<double>(last_bin) ? last_bin : static_cast<uint32_t>(hi);
+  return last < first ? 0u : 2 * (last - first + 1);
+}
+
 }  // namespace
 
 Status validate_frontend_config(const FrontendConfig& cfg) {
@@ -134,17 +147,20 @@ Status Frontend::layout(const FrontendConfig& cfg, bool use_external_fft, void* 
     fft_mem = carver.take_bytes(fft_bytes, kMemoryAlignment);
   }
   float* window = carver.take<float>(cfg.window_samples);
-  float* fft_in = carver.take<float>(cfg.fft_size);
+  // The portable FFT runs in place: input and bins share one buffer. An
+  // external FFT (RealFft) reads and writes separate ones.
   float* fft_out = carver.take<float>(cfg.fft_size + 2);
-  float* spectrum = carver.take<float>(num_bins);
+  float* fft_in = use_external_fft ? carver.take<float>(cfg.fft_size) : fft_out;
   MelBand* bands = carver.take<MelBand>(cfg.mel_bins);
-  // Each spectrum bin lies under at most two adjacent triangles.
-  float* mel_weights = carver.take<float>(2 * size_t{num_bins});
+  const uint32_t weight_capacity = mel_weight_capacity(cfg);
+  float* mel_weights = carver.take<float>(weight_capacity);
   float* log_mel = carver.take<float>(cfg.mel_bins);
   float* dct = nullptr;
   if (cfg.features == FeatureType::kMfcc)
     dct = carver.take<float>(size_t{cfg.num_mfcc} * cfg.mel_bins);
-  float* values = carver.take<float>(cfg.feature_dim());
+  // log-mel features are the log_mel values themselves.
+  float* values =
+      cfg.features == FeatureType::kMfcc ? carver.take<float>(cfg.feature_dim()) : log_mel;
   *used = carver.used();
   if (self == nullptr) return Status::Ok();
   if (!carver.fits()) {
@@ -185,7 +201,7 @@ Status Frontend::layout(const FrontendConfig& cfg, bool use_external_fft, void* 
     }
     band.first_bin = first;
     band.num_bins = last - first + 1;
-    if (offset + band.num_bins > 2 * num_bins) {
+    if (offset + band.num_bins > weight_capacity) {
       return Status::Error(StatusCode::kInternal, "frontend: mel weights exceed their bound");
     }
     for (uint32_t k = first; k <= last; ++k) {
@@ -206,7 +222,7 @@ Status Frontend::layout(const FrontendConfig& cfg, bool use_external_fft, void* 
   self->window_ = window;
   self->fft_in_ = fft_in;
   self->fft_out_ = fft_out;
-  self->spectrum_ = spectrum;
+  self->spectrum_ = fft_out;  // |X[k]| overwrites the bins it is computed from
   self->bands_ = bands;
   self->mel_weights_ = mel_weights;
   self->log_mel_ = log_mel;
@@ -260,12 +276,16 @@ void Frontend::compute(const int16_t* frame, int8_t* features, float* values) {
   for (uint32_t n = 0; n < cfg_.window_samples; ++n) {
     fft_in_[n] = static_cast<float>(frame[n]) * input_scale_ * window_[n];
   }
-  // fft_in_[window_samples..fft_size) stays zero from init.
   if (fft_ != nullptr) {
+    // fft_in_[window_samples..fft_size) stays zero from init.
     fft_->forward(fft_in_, fft_out_);
   } else {
-    own_fft_.forward(fft_in_, fft_out_);
+    // In place: the previous frame's bins overwrote the zero padding.
+    std::memset(fft_in_ + cfg_.window_samples, 0,
+                sizeof(float) * (cfg_.fft_size - cfg_.window_samples));
+    own_fft_.forward_in_place(fft_out_);
   }
+  // In place as well: bin k is read before spectrum_[k] (index k <= 2k) is written.
   for (uint32_t k = 0; k < num_bins; ++k) {
     const float re = fft_out_[2 * k];
     const float im = fft_out_[2 * k + 1];
@@ -288,9 +308,7 @@ void Frontend::compute(const int16_t* frame, int8_t* features, float* values) {
       for (uint32_t m = 0; m < cfg_.mel_bins; ++m) acc += row[m] * log_mel_[m];
       values_[j] = acc;
     }
-  } else {
-    std::memcpy(values_, log_mel_, sizeof(float) * dim);
-  }
+  }  // log-mel: values_ is log_mel_
   for (uint32_t j = 0; j < dim; ++j) {
     features[j] =
         quantize_feature(values_[j], cfg_.quant_scale, cfg_.quant_zero_point, cfg_.quant_rounding);

@@ -2,6 +2,17 @@
 
 #include "pipeline/memory_carver.h"
 
+// Compile-time front-end selection: an image for one model links only the
+// front end that model's features need (the firmware sets these from its
+// model, firmware/CMakeLists.txt). A model whose features are not built in is
+// refused by needed_bytes/init. Both default to 1 (the host has both).
+#ifndef KWS_PIPELINE_FLOAT_FRONTEND
+#define KWS_PIPELINE_FLOAT_FRONTEND 1  // features mfcc and logmel (Frontend)
+#endif
+#ifndef KWS_PIPELINE_MICRO_FRONTEND
+#define KWS_PIPELINE_MICRO_FRONTEND 1  // features micro (MicroFrontend)
+#endif
+
 namespace kws {
 
 struct Pipeline::Layout {
@@ -22,6 +33,17 @@ struct Pipeline::Layout {
 };
 
 namespace {
+
+constexpr bool kFloatFrontend = KWS_PIPELINE_FLOAT_FRONTEND != 0;
+constexpr bool kMicroFrontend = KWS_PIPELINE_MICRO_FRONTEND != 0;
+
+Status frontend_not_built(const FrontendConfig& f) {
+  return Status::Error(StatusCode::kUnsupported,
+                       "pipeline: features '%s' are not built into this runtime",
+                       f.features == FeatureType::kMfcc     ? "mfcc"
+                       : f.features == FeatureType::kLogMel ? "logmel"
+                                                            : "micro");
+}
 
 FramerConfig framer_config(const ModelInfo& info) {
   FramerConfig c;
@@ -61,9 +83,18 @@ Status Pipeline::layout(const ModelInfo& info, bool use_external_fft, void* mem,
   Layout l;
   KWS_RETURN_IF_ERROR(Framer::needed_bytes(framer_config(info), &l.framer_bytes));
   if (info.frontend.features == FeatureType::kMicro) {
-    KWS_RETURN_IF_ERROR(MicroFrontend::needed_bytes(info.frontend, &l.frontend_bytes));
+    if constexpr (kMicroFrontend) {
+      KWS_RETURN_IF_ERROR(MicroFrontend::needed_bytes(info.frontend, &l.frontend_bytes));
+    } else {
+      return frontend_not_built(info.frontend);
+    }
   } else {
-    KWS_RETURN_IF_ERROR(Frontend::needed_bytes(info.frontend, use_external_fft, &l.frontend_bytes));
+    if constexpr (kFloatFrontend) {
+      KWS_RETURN_IF_ERROR(
+          Frontend::needed_bytes(info.frontend, use_external_fft, &l.frontend_bytes));
+    } else {
+      return frontend_not_built(info.frontend);
+    }
   }
   KWS_RETURN_IF_ERROR(FeatureWindow::needed_bytes(window_config(info), &l.window_bytes));
   KWS_RETURN_IF_ERROR(PosteriorSmoother::needed_bytes(smoother_config(info), &l.smoother_bytes));
@@ -113,9 +144,14 @@ Status Pipeline::init(const ModelInfo& info, Classifier* classifier, void* mem, 
       return Status::Error(StatusCode::kInvalidArgument,
                            "pipeline: the micro front end has its own integer FFT (no override)");
     }
-    KWS_RETURN_IF_ERROR(micro_frontend_.init(info.frontend, l.frontend, l.frontend_bytes));
+    if constexpr (kMicroFrontend) {
+      KWS_RETURN_IF_ERROR(micro_frontend_.init(info.frontend, l.frontend, l.frontend_bytes));
+    }
   } else {
-    KWS_RETURN_IF_ERROR(frontend_.init(info.frontend, l.frontend, l.frontend_bytes, fft_override));
+    if constexpr (kFloatFrontend) {
+      KWS_RETURN_IF_ERROR(
+          frontend_.init(info.frontend, l.frontend, l.frontend_bytes, fft_override));
+    }
   }
   KWS_RETURN_IF_ERROR(window_.init(window_config(info), l.window, l.window_bytes));
   KWS_RETURN_IF_ERROR(smoother_.init(smoother_config(info), l.smoother, l.smoother_bytes));
@@ -133,7 +169,9 @@ Status Pipeline::init(const ModelInfo& info, Classifier* classifier, void* mem, 
 
 void Pipeline::reset() {
   framer_.reset();
-  if (micro_) micro_frontend_.reset();
+  if constexpr (kMicroFrontend) {
+    if (micro_) micro_frontend_.reset();
+  }
   if (classifier_ != nullptr) classifier_->reset_state();
   window_.reset();
   smoother_.reset();
@@ -163,9 +201,9 @@ Status Pipeline::push(const int16_t* samples, size_t n, EventSink* sink) {
     samples_ += used;
     if (!framer_.frame_ready()) continue;
     if (micro_) {
-      micro_frontend_.compute(framer_.frame(), frame_features_);
+      if constexpr (kMicroFrontend) micro_frontend_.compute(framer_.frame(), frame_features_);
     } else {
-      frontend_.compute(framer_.frame(), frame_features_);
+      if constexpr (kFloatFrontend) frontend_.compute(framer_.frame(), frame_features_);
     }
     framer_.pop_frame();
     if (hook_ != nullptr) {

@@ -37,7 +37,7 @@ namespace {
 
 namespace sh = kws::fw::semihost;
 
-constexpr size_t kMaxChunk = 1024;
+constexpr size_t kMaxChunk = 512;      // 32 ms at 16 kHz, a typical audio DMA half-buffer
 constexpr size_t kDefaultChunk = 160;  // 10 ms at 16 kHz
 
 // Static so the stack high-water mark measures the pipeline, not these.
@@ -119,7 +119,7 @@ int main() {
   kws::fw::cycle_counter_start();
   size_t chunk = 0;
   if (!parse_command_line(&chunk)) {
-    sh::print("usage: kws_demo.elf <audio.wav|audio.raw> [chunk_samples 1..1024]\n");
+    sh::print("usage: kws_demo.elf <audio.wav|audio.raw> [chunk_samples 1..512]\n");
     return 2;
   }
 

@@ -1,58 +1,102 @@
 // Maps builtin op codes to their glue. The only list of supported ops.
+//
+// Compile-time op selection: when KWS_NN_OPS is defined (a string of
+// comma-separated TFLite builtin names, e.g. "CONV_2D,SOFTMAX"), lookup_op()
+// knows only those ops, so an image links only their glue and kernels (what
+// TFLite Micro's MicroMutableOpResolver does at run time). A model using any
+// other op fails Interpreter::needed_bytes/init with "unsupported op <NAME>".
+// A name that is not in the list below is a compile error. Undefined or empty:
+// every op. The firmware build sets it from its model (firmware/CMakeLists.txt).
+#include <cstddef>
+#include <string_view>
+
 #include "nn/ops/op_table.h"
 #include "nn/tflite_schema.h"
 
+#ifndef KWS_NN_OPS
+#define KWS_NN_OPS ""
+#endif
+
 namespace kws::nn {
+namespace {
+
+// X(builtin constant in nn::op, TFLite name, glue table in nn::ops)
+#define KWS_NN_FOR_EACH_OP(X)                                      \
+  X(kConv2d, "CONV_2D", kConv2dKernel)                             \
+  X(kDepthwiseConv2d, "DEPTHWISE_CONV_2D", kDepthwiseConv2dKernel) \
+  X(kFullyConnected, "FULLY_CONNECTED", kFullyConnectedKernel)     \
+  X(kAveragePool2d, "AVERAGE_POOL_2D", kAveragePool2dKernel)       \
+  X(kMaxPool2d, "MAX_POOL_2D", kMaxPool2dKernel)                   \
+  X(kSoftmax, "SOFTMAX", kSoftmaxKernel)                           \
+  X(kLogistic, "LOGISTIC", kLogisticKernel)                        \
+  X(kAdd, "ADD", kAddKernel)                                       \
+  X(kMul, "MUL", kMulKernel)                                       \
+  X(kQuantize, "QUANTIZE", kQuantizeKernel)                        \
+  X(kDequantize, "DEQUANTIZE", kDequantizeKernel)                  \
+  X(kReshape, "RESHAPE", kReshapeKernel)                           \
+  X(kConcatenation, "CONCATENATION", kConcatenationKernel)         \
+  X(kStridedSlice, "STRIDED_SLICE", kStridedSliceKernel)           \
+  X(kPad, "PAD", kPadKernel)                                       \
+  X(kMean, "MEAN", kMeanKernel)                                    \
+  X(kSplit, "SPLIT", kSplitKernel)                                 \
+  X(kSplitV, "SPLIT_V", kSplitVKernel)                             \
+  X(kCallOnce, "CALL_ONCE", kCallOnceKernel)                       \
+  X(kVarHandle, "VAR_HANDLE", kVarHandleKernel)                    \
+  X(kReadVariable, "READ_VARIABLE", kReadVariableKernel)           \
+  X(kAssignVariable, "ASSIGN_VARIABLE", kAssignVariableKernel)
+
+constexpr std::string_view kSelection = KWS_NN_OPS;
+
+#define KWS_NN_OP_NAME(code, name, kernel) name,
+constexpr std::string_view kKnownNames[] = {KWS_NN_FOR_EACH_OP(KWS_NN_OP_NAME)};
+#undef KWS_NN_OP_NAME
+
+// Calls f(name) for each comma-separated name of the selection; false as soon
+// as f returns false.
+template <typename F>
+constexpr bool each_selected(F f) {
+  size_t start = 0;
+  while (start < kSelection.size()) {
+    size_t end = kSelection.find(',', start);
+    if (end == std::string_view::npos) end = kSelection.size();
+    if (!f(kSelection.substr(start, end - start))) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+constexpr bool selected(std::string_view name) {
+  if (kSelection.empty()) return true;
+  return !each_selected([name](std::string_view s) { return s != name; });
+}
+
+constexpr bool known(std::string_view name) {
+  for (std::string_view k : kKnownNames) {
+    if (k == name) return true;
+  }
+  return false;
+}
+
+static_assert(each_selected(known), "KWS_NN_OPS names an op the runtime does not have");
+
+}  // namespace
 
 const OpKernel* lookup_op(int32_t builtin) {
+  // A discarded `if constexpr` branch emits no reference, so an op left out of
+  // the selection takes its glue and kernels out of the link.
+#define KWS_NN_OP_CASE(code, name, kernel) \
+  case op::code:                           \
+    if constexpr (selected(name)) {        \
+      return &ops::kernel;                 \
+    } else {                               \
+      return nullptr;                      \
+    }
   switch (builtin) {
-    case op::kConv2d:
-      return &ops::kConv2dKernel;
-    case op::kDepthwiseConv2d:
-      return &ops::kDepthwiseConv2dKernel;
-    case op::kFullyConnected:
-      return &ops::kFullyConnectedKernel;
-    case op::kAveragePool2d:
-      return &ops::kAveragePool2dKernel;
-    case op::kMaxPool2d:
-      return &ops::kMaxPool2dKernel;
-    case op::kSoftmax:
-      return &ops::kSoftmaxKernel;
-    case op::kLogistic:
-      return &ops::kLogisticKernel;
-    case op::kAdd:
-      return &ops::kAddKernel;
-    case op::kMul:
-      return &ops::kMulKernel;
-    case op::kQuantize:
-      return &ops::kQuantizeKernel;
-    case op::kDequantize:
-      return &ops::kDequantizeKernel;
-    case op::kReshape:
-      return &ops::kReshapeKernel;
-    case op::kConcatenation:
-      return &ops::kConcatenationKernel;
-    case op::kStridedSlice:
-      return &ops::kStridedSliceKernel;
-    case op::kPad:
-      return &ops::kPadKernel;
-    case op::kMean:
-      return &ops::kMeanKernel;
-    case op::kSplit:
-      return &ops::kSplitKernel;
-    case op::kSplitV:
-      return &ops::kSplitVKernel;
-    case op::kCallOnce:
-      return &ops::kCallOnceKernel;
-    case op::kVarHandle:
-      return &ops::kVarHandleKernel;
-    case op::kReadVariable:
-      return &ops::kReadVariableKernel;
-    case op::kAssignVariable:
-      return &ops::kAssignVariableKernel;
+    KWS_NN_FOR_EACH_OP(KWS_NN_OP_CASE)
     default:
       return nullptr;
   }
+#undef KWS_NN_OP_CASE
 }
 
 const RowKernel* lookup_row_kernel(int32_t builtin) {
