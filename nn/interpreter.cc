@@ -68,6 +68,10 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
   const uint32_t num_ops = model.num_operators(0);
   const uint32_t num_tensors = model.num_tensors(0);
   const bool building = self != nullptr;
+  if (num_tensors > UINT16_MAX) {
+    return Status::Error(StatusCode::kUnsupported, "%u tensors (at most %u)",
+                         static_cast<unsigned>(num_tensors), static_cast<unsigned>(UINT16_MAX));
+  }
   // Graph inputs are written by the caller: they must live in the arena.
   const I32List graph_inputs = model.inputs(0);
   for (uint32_t i = 0; i < graph_inputs.size(); ++i) {
@@ -97,9 +101,10 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
   // For tensor plans: the tensor; its row shift per streamed invoke (0: not
   // streamed); the streaming op that writes it (-1: none; then it is kept
   // between invokes) and that op's first computed row.
-  uint32_t plan_tensor[kMaxPlannedBuffers];
+  // 16-bit fields keep this on a microcontroller's stack (checked below).
+  uint16_t plan_tensor[kMaxPlannedBuffers];
   int16_t plan_shift[kMaxPlannedBuffers];
-  int32_t plan_writer[kMaxPlannedBuffers];
+  int16_t plan_writer[kMaxPlannedBuffers];
   int16_t plan_first_row[kMaxPlannedBuffers];
   size_t num_plan = 0;
   for (uint32_t t = 0; t < num_tensors; ++t) {
@@ -131,7 +136,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
       return Status::Error(StatusCode::kUnsupported, "more than %zu activation buffers",
                            kMaxPlannedBuffers);
     }
-    plan_tensor[num_plan] = t;
+    plan_tensor[num_plan] = static_cast<uint16_t>(t);
     plan_shift[num_plan] = 0;
     plan_writer[num_plan] = -1;
     plan_first_row[num_plan] = 0;
@@ -183,7 +188,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
     const int32_t out_h = out->dims[1];
     const int32_t s_out = s_in / w.stride;
     if (model.tensor(0, static_cast<uint32_t>(ctx.source->outputs[0])).is_variable ||
-        s_out >= out_h || in_h - s_in < w.extent || out_h > INT16_MAX ||
+        s_out >= out_h || in_h - s_in < w.extent || out_h > INT16_MAX || ctx.op_index > INT16_MAX ||
         plan_writer[out_plan] >= 0) {
       return;
     }
@@ -193,7 +198,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
     const int32_t first = keep < out_h - s_out ? keep : out_h - s_out;
     if (first <= 0) return;
     plan_shift[out_plan] = static_cast<int16_t>(s_out);
-    plan_writer[out_plan] = static_cast<int32_t>(ctx.op_index);
+    plan_writer[out_plan] = static_cast<int16_t>(ctx.op_index);
     plan_first_row[out_plan] = static_cast<int16_t>(first);
     ++streamed_ops;
   };
@@ -332,7 +337,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
   // Activations and scratch, placed by lifetime.
   size_t activation = 0;
   {
-    const uint32_t* owner = plan_tensor;
+    const uint16_t* owner = plan_tensor;
     KWS_RETURN_IF_ERROR(plan_buffers(plan, num_plan, kAlign, &activation));
     if (building) {
       if (off + activation > len) {

@@ -99,12 +99,15 @@ const OpKernel* lookup_op(int32_t builtin) {
 #undef KWS_NN_OP_CASE
 }
 
+// Streaming row kernels, for the selected ops only.
 const RowKernel* lookup_row_kernel(int32_t builtin) {
   switch (builtin) {
     case op::kConv2d:
-      return &ops::kConv2dRows;
+      if constexpr (selected("CONV_2D")) return &ops::kConv2dRows;
+      return nullptr;
     case op::kDepthwiseConv2d:
-      return &ops::kDepthwiseConv2dRows;
+      if constexpr (selected("DEPTHWISE_CONV_2D")) return &ops::kDepthwiseConv2dRows;
+      return nullptr;
     default:
       return nullptr;
   }
