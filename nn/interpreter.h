@@ -29,6 +29,10 @@
 #include "nn/status.h"
 #include "nn/tflite_model.h"
 
+#ifndef KWS_NN_MAX_PLANNED_BUFFERS
+#define KWS_NN_MAX_PLANNED_BUFFERS 192
+#endif
+
 namespace kws::nn {
 
 struct InterpreterOptions {
@@ -50,8 +54,10 @@ struct TensorView {
 class Interpreter {
  public:
   static constexpr size_t kArenaAlignment = 16;
-  // Planner bookkeeping is bounded so that sizing needs no heap.
-  static constexpr size_t kMaxPlannedBuffers = 192;
+  // Planner bookkeeping is bounded so that sizing needs no heap; it lives on
+  // the stack of needed_bytes()/init() (about 24 bytes per buffer), so the
+  // firmware build lowers the bound (KWS_NN_MAX_PLANNED_BUFFERS).
+  static constexpr size_t kMaxPlannedBuffers = KWS_NN_MAX_PLANNED_BUFFERS;
 
   // Arena bytes for `model` (bookkeeping + prepared op data + planned
   // activations and kernel scratch + alignment slack). Unsupported ops and
