@@ -28,11 +28,17 @@ WAV decoding and recognition) over all streams at one operating point, divided
 by the hours of audio it processed.
 
     /usr/bin/python3 bench/peer_pocketsphinx.py [--kwsd build/release/bin/kwsd]
-        [--work build/release/peer] [--jobs 2]
+        [--work build/release/peer] [--jobs 2] [--no-cache]
+
+PocketSphinx's detections and CPU time per threshold are cached in
+<work>/ps_cache, keyed by the PocketSphinx package versions, the threshold and a
+SHA-256 of the stream WAVs: they do not depend on kwsd, so a rerun after a kwsd
+change recomputes only kwsd's side. --no-cache recomputes everything.
 """
 
 import argparse
 import concurrent.futures as futures
+import hashlib
 import json
 import os
 import resource
@@ -147,7 +153,46 @@ def kwsd_run(kwsd, work, threshold, streams):
     return dets, cpu
 
 
-def ps_run(work, threshold, streams):
+def ps_version():
+    """The installed PocketSphinx package and its model, for the result cache key."""
+    try:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${Version}\n", "pocketsphinx",
+                              "pocketsphinx-en-us"], capture_output=True, text=True).stdout
+    except OSError:
+        out = ""
+    return out.strip()
+
+
+def ps_cache_key(threshold, streams):
+    """Same PocketSphinx, threshold and stream bytes give the same detections: the
+    key covers all three (SHA-256 of each stream WAV)."""
+    h = hashlib.sha256()
+    h.update(("%s|%g|%s" % (ps_version(), threshold, ",".join(KEYWORDS))).encode())
+    for name in sorted(streams):
+        with open(streams[name][0], "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()[:24]
+
+
+def ps_run(work, threshold, streams, cache=True):
+    """PocketSphinx detections and CPU seconds at one threshold. Its results do not
+    depend on kwsd, so they are kept under work/ps_cache/ by ps_cache_key and
+    reused (--no-cache recomputes)."""
+    path = os.path.join(work, "ps_cache", ps_cache_key(threshold, streams) + ".json")
+    if cache and os.path.exists(path):
+        with open(path) as f:
+            saved = json.load(f)
+        return {k: [tuple(d) for d in v] for k, v in saved["dets"].items()}, saved["cpu"]
+    dets, cpu = ps_compute(work, threshold, streams)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        json.dump({"threshold": threshold, "dets": dets, "cpu": cpu}, f)
+    os.replace(path + ".tmp", path)
+    return dets, cpu
+
+
+def ps_compute(work, threshold, streams):
     kws = os.path.join(work, "ps_t%g.kws" % threshold)
     with open(kws, "w") as f:
         for kw in KEYWORDS:
@@ -197,6 +242,8 @@ def main():
     ap.add_argument("--kwsd", default=os.path.join(ROOT, "build/release/bin/kwsd"))
     ap.add_argument("--work", default=os.path.join(ROOT, "build/release/peer"))
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--no-cache", action="store_true",
+                    help="recompute PocketSphinx even where work/ps_cache has its result")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     t0 = time.time()
@@ -212,7 +259,7 @@ def main():
         for t in KWSD_THRESHOLDS:
             jobs[pool.submit(kwsd_run, a.kwsd, a.work, t, streams)] = ("kwsd", t)
         for t in PS_THRESHOLDS:
-            jobs[pool.submit(ps_run, a.work, t, streams)] = ("pocketsphinx", t)
+            jobs[pool.submit(ps_run, a.work, t, streams, not a.no_cache)] = ("pocketsphinx", t)
         for job in futures.as_completed(jobs):
             engine, t = jobs[job]
             dets, c = job.result()
