@@ -17,6 +17,8 @@
 #include <dirent.h>
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -27,7 +29,9 @@
 #include "bench/bench_data.h"
 #include "daemon/audio/audio_file.h"
 #include "daemon/model/model_runtime.h"
+#include "nn/interpreter.h"
 #include "nn/kernels/kernels.h"
+#include "nn/tflite_schema.h"
 
 namespace {
 
@@ -91,6 +95,64 @@ double wall_seconds() {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// MACs of the model's CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED ops for one
+// full-window inference and for one streamed step (a streamed op computes only
+// its rows from first_row on). Computed from the model's shapes and the
+// streaming plan of an interpreter built as stage 1's is.
+struct ModelMacs {
+  uint64_t full = 0;
+  uint64_t streamed = 0;
+  uint32_t streamed_ops = 0;
+  bool ok = false;
+};
+
+ModelMacs model_macs(const std::string& path, uint32_t stride_frames) {
+  ModelMacs r;
+  const std::vector<uint8_t> bytes = kws::bench::read_bytes(path);
+  kws::nn::TfliteModel model;
+  if (bytes.empty() || !model.parse(bytes.data(), bytes.size()).ok()) return r;
+  kws::nn::InterpreterOptions opts;
+  opts.stream_shift_rows = static_cast<int32_t>(stride_frames);
+  size_t needed = 0;
+  if (!kws::nn::Interpreter::needed_bytes(model, &needed, opts).ok()) return r;
+  std::vector<std::max_align_t> arena(needed / sizeof(std::max_align_t) + 1);
+  kws::nn::Interpreter interp;
+  if (!interp.init(model, arena.data(), needed, opts).ok()) return r;
+  r.streamed_ops = interp.streamed_ops();
+  for (uint32_t o = 0; o < model.num_operators(0); ++o) {
+    const kws::nn::OperatorDesc d = model.op(0, o);
+    if (d.builtin != kws::nn::op::kConv2d && d.builtin != kws::nn::op::kDepthwiseConv2d &&
+        d.builtin != kws::nn::op::kFullyConnected) {
+      continue;
+    }
+    const kws::nn::TensorDesc w = model.tensor(0, static_cast<uint32_t>(d.inputs[1]));
+    const kws::nn::TensorDesc out = model.tensor(0, static_cast<uint32_t>(d.outputs[0]));
+    uint64_t out_elems = 1;
+    for (int k = 0; k < out.num_dims; ++k) out_elems *= static_cast<uint64_t>(out.dims[k]);
+    uint64_t per_output = 1;  // MACs per output value
+    if (d.builtin == kws::nn::op::kConv2d) {
+      per_output = static_cast<uint64_t>(w.dims[1]) * static_cast<uint64_t>(w.dims[2]) *
+                   static_cast<uint64_t>(w.dims[3]);
+    } else if (d.builtin == kws::nn::op::kDepthwiseConv2d) {
+      per_output = static_cast<uint64_t>(w.dims[1]) * static_cast<uint64_t>(w.dims[2]);
+    } else {
+      per_output = static_cast<uint64_t>(w.dims[1]);
+    }
+    const uint64_t macs = out_elems * per_output;
+    r.full += macs;
+    uint64_t step = macs;
+    for (uint32_t i = 0; i < interp.streamed_ops(); ++i) {
+      const kws::nn::StreamStep& st = interp.stream_steps()[i];
+      if (st.op != o) continue;
+      const uint64_t rows = static_cast<uint64_t>(out.dims[1]);
+      step = macs / rows * (rows - static_cast<uint64_t>(st.first_row));
+    }
+    r.streamed += step;
+  }
+  r.ok = true;
+  return r;
 }
 
 struct CountingSink final : kws::EventSink {
@@ -173,6 +235,12 @@ int main(int argc, char** argv) {
   std::printf("audio_files=%zu\n", files_used);
   std::printf("audio_seconds=%.1f\n", audio_s);
   std::printf("classifier_steps=%llu\n", static_cast<unsigned long long>(pipeline.steps()));
+  const ModelMacs macs = model_macs(o.model, (*runtime)->info().stride_frames);
+  if (macs.ok) {
+    std::printf("model_macs_full_window=%llu\n", static_cast<unsigned long long>(macs.full));
+    std::printf("model_macs_streamed_step=%llu\n", static_cast<unsigned long long>(macs.streamed));
+    std::printf("model_streamed_ops=%u\n", macs.streamed_ops);
+  }
   std::printf("detections=%llu\n", static_cast<unsigned long long>(sink.events));
   std::printf("push_cpu_seconds=%.4f\n", cpu);
   std::printf("push_wall_seconds=%.4f\n", wall);

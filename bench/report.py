@@ -105,9 +105,18 @@ def main():
     print("| of which front end (Frontend::compute) | %.2f M |" % (ir_frontend / audio_cg / 1e6))
     print("| of which stage-1 model (Interpreter::invoke) | %.2f M |" % (ir_model / audio_cg / 1e6))
     print("| classifier steps per second of audio | %.1f |" % steps_per_s)
-    print("| model MACs per inference (conv/depthwise/fc) | %d |" % macs_per_inference)
-    print("| MACs per second of audio (MACs x steps/s) | %.2f M |" % (
-        macs_per_inference * steps_per_s / 1e6))
+    full = int(cg.get("model_macs_full_window", macs_per_inference))
+    print("| model MACs per full-window inference (conv/depthwise/fc) | %d |" % full)
+    print("| full-window MACs per second of audio (x steps/s) | %.2f M |" % (
+        full * steps_per_s / 1e6))
+    if "model_macs_streamed_step" in cg:
+        streamed = int(cg["model_macs_streamed_step"])
+        print("| streamed step: ops that compute only new rows | %s |" % cg["model_streamed_ops"])
+        print("| model MACs per streamed step (the work the model needs) | %d |" % streamed)
+        print("| streamed MACs per second of audio (the limit) | %.2f M |" % (
+            streamed * steps_per_s / 1e6))
+        print("| model instructions per streamed MAC | %.2f |" % (
+            ir_model / audio_cg / (streamed * steps_per_s)))
     print()
 
     # Micro-benchmarks.

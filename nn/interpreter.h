@@ -88,6 +88,8 @@ class Interpreter {
   // Streaming: ops that compute only new rows on a streamed invoke, and
   // whether the last invoke() was one.
   uint32_t streamed_ops() const { return streamed_ops_; }
+  // The streamed ops in op order (streamed_ops() of them; nullptr when none).
+  const StreamStep* stream_steps() const { return stream_steps_; }
   bool last_invoke_streamed() const { return last_streamed_; }
 
  private:
