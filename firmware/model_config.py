@@ -6,12 +6,16 @@ model's "kwsd" metadata, or of the metadata file given for a model without it).
 Prints two CMake-readable lines at configure time (firmware/CMakeLists.txt):
   ops=AVERAGE_POOL_2D;CONV_2D;...
   features=logmel
+With --metadata-out it also writes the metadata text it read (the model's own,
+else the --metadata file; empty if neither) to that file, rewritten only when
+it changes: tools/frontend_tables computes the front end's tables from it.
 
 Builtin names are read from nn/tflite_schema.cc (kBuiltinNames, indexed by
 BuiltinOperator value), so there is one list. Only the flatbuffer fields used
 here are decoded; a file that is not a TFLite model is an error.
 
 usage: model_config.py --model X.tflite --schema nn/tflite_schema.cc [--metadata X.txt]
+                       [--metadata-out FILE]
 """
 import argparse
 import re
@@ -107,6 +111,7 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--schema", required=True)
     ap.add_argument("--metadata")
+    ap.add_argument("--metadata-out")
     args = ap.parse_args()
 
     fb = Flatbuffer(open(args.model, "rb").read())
@@ -120,6 +125,16 @@ def main():
         if key.strip() == "features":
             features = value.strip()
     print("features=" + features)
+    if args.metadata_out:
+        data = (text or "").encode("utf-8")
+        try:
+            with open(args.metadata_out, "rb") as f:
+                unchanged = f.read() == data
+        except OSError:
+            unchanged = False
+        if not unchanged:
+            with open(args.metadata_out, "wb") as f:
+                f.write(data)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,17 @@
 #include "pipeline/memory_carver.h"
 #include "pipeline/micro_frontend.h"
 
+// 0: this build cannot compute the constant tables (no double log/cos in the
+// image, e.g. the firmware, which is given them precomputed in flash); init()
+// then requires FrontendTables. 1 (default): computed when not given.
+#ifndef KWS_PIPELINE_COMPUTE_FRONTEND_TABLES
+#define KWS_PIPELINE_COMPUTE_FRONTEND_TABLES 1
+#endif
+
 namespace kws {
 namespace {
 
+#if KWS_PIPELINE_COMPUTE_FRONTEND_TABLES
 constexpr double kPi = 3.14159265358979323846;
 
 double hz_to_mel(double hz) { return 1127.0 * std::log(1.0 + hz / 700.0); }
@@ -44,6 +52,8 @@ uint32_t mel_weight_capacity(const FrontendConfig& cfg) {
   const uint32_t last = hi > static_cast<double>(last_bin) ? last_bin : static_cast<uint32_t>(hi);
   return last < first ? 0u : 2 * (last - first + 1);
 }
+
+#endif  // KWS_PIPELINE_COMPUTE_FRONTEND_TABLES
 
 }  // namespace
 
@@ -136,27 +146,86 @@ int8_t quantize_feature(float value, float scale, int32_t zero_point, QuantRound
   return static_cast<int8_t>(q < -128 ? -128 : (q > 127 ? 127 : q));
 }
 
-Status Frontend::layout(const FrontendConfig& cfg, bool use_external_fft, void* mem, size_t len,
-                        size_t* used, Frontend* self) {
-  MemoryCarver carver(mem, len);
+Status check_frontend_tables(const FrontendConfig& cfg, const FrontendTables& t,
+                             bool use_external_fft) {
+  const auto differs = [](const char* what, unsigned tables, unsigned config) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "frontend: precomputed tables are for %s %u, the config has %u", what,
+                         tables, config);
+  };
+  if (t.sample_rate != cfg.sample_rate)
+    return differs("sample_rate", t.sample_rate, cfg.sample_rate);
+  if (t.window_samples != cfg.window_samples)
+    return differs("window_samples", t.window_samples, cfg.window_samples);
+  if (t.fft_size != cfg.fft_size) return differs("fft_size", t.fft_size, cfg.fft_size);
+  if (t.window != cfg.window) {
+    return differs("window function", static_cast<unsigned>(t.window),
+                   static_cast<unsigned>(cfg.window));
+  }
+  if (t.mel_bins != cfg.mel_bins) return differs("mel_bins", t.mel_bins, cfg.mel_bins);
+  if (t.fmin_hz != cfg.fmin_hz || t.fmax_hz != cfg.fmax_hz) {
+    // In mHz as integers: the firmware's printf (newlib-nano) prints no floats.
+    const auto mhz = [](float hz) { return static_cast<unsigned long>(hz * 1000.0f + 0.5f); };
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "frontend: precomputed tables are for fmin/fmax %lu/%lu mHz, the config "
+                         "has %lu/%lu mHz",
+                         mhz(t.fmin_hz), mhz(t.fmax_hz), mhz(cfg.fmin_hz), mhz(cfg.fmax_hz));
+  }
+  if (t.features != cfg.features) {
+    return differs("feature type", static_cast<unsigned>(t.features),
+                   static_cast<unsigned>(cfg.features));
+  }
+  const bool mfcc = cfg.features == FeatureType::kMfcc;
+  if (mfcc && t.num_mfcc != cfg.num_mfcc) return differs("num_mfcc", t.num_mfcc, cfg.num_mfcc);
+  if (t.window_coefficients == nullptr || t.mel_bands == nullptr ||
+      (t.mel_weights == nullptr && t.mel_weight_count != 0) || (mfcc && t.dct == nullptr) ||
+      (!use_external_fft && (t.fft_bitrev == nullptr || t.fft_twiddles == nullptr))) {
+    return Status::Error(StatusCode::kInvalidArgument, "frontend: precomputed tables incomplete");
+  }
   const uint32_t num_bins = cfg.fft_size / 2 + 1;
+  for (uint32_t m = 0; m < cfg.mel_bins; ++m) {
+    const FrontendTables::MelBand& b = t.mel_bands[m];
+    if (b.num_bins == 0) continue;
+    if (b.first_bin >= num_bins || b.num_bins > num_bins - b.first_bin ||
+        b.weight_offset > t.mel_weight_count || b.num_bins > t.mel_weight_count - b.weight_offset) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "frontend: precomputed mel band %u is out of range",
+                           static_cast<unsigned>(m));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Frontend::layout(const FrontendConfig& cfg, bool use_external_fft,
+                        const FrontendTables* tables, void* mem, size_t len, size_t* used,
+                        Frontend* self) {
+  // Given tables are used in place: only the per-frame buffers are laid out.
+  const bool computed = tables == nullptr;
+  MemoryCarver carver(mem, len);
   void* fft_mem = nullptr;
   size_t fft_bytes = 0;
-  if (!use_external_fft) {
+  if (!use_external_fft && computed) {
     KWS_RETURN_IF_ERROR(Radix2RealFft::needed_bytes(cfg.fft_size, &fft_bytes));
     fft_mem = carver.take_bytes(fft_bytes, kMemoryAlignment);
   }
-  float* window = carver.take<float>(cfg.window_samples);
+  float* window = computed ? carver.take<float>(cfg.window_samples) : nullptr;
   // The portable FFT runs in place: input and bins share one buffer. An
   // external FFT (RealFft) reads and writes separate ones.
   float* fft_out = carver.take<float>(cfg.fft_size + 2);
   float* fft_in = use_external_fft ? carver.take<float>(cfg.fft_size) : fft_out;
-  MelBand* bands = carver.take<MelBand>(cfg.mel_bins);
-  const uint32_t weight_capacity = mel_weight_capacity(cfg);
-  float* mel_weights = carver.take<float>(weight_capacity);
+  MelBand* bands = nullptr;
+  float* mel_weights = nullptr;
+  uint32_t weight_capacity = 0;
+#if KWS_PIPELINE_COMPUTE_FRONTEND_TABLES
+  if (computed) {
+    bands = carver.take<MelBand>(cfg.mel_bins);
+    weight_capacity = mel_weight_capacity(cfg);
+    mel_weights = carver.take<float>(weight_capacity);
+  }
+#endif
   float* log_mel = carver.take<float>(cfg.mel_bins);
   float* dct = nullptr;
-  if (cfg.features == FeatureType::kMfcc)
+  if (cfg.features == FeatureType::kMfcc && computed)
     dct = carver.take<float>(size_t{cfg.num_mfcc} * cfg.mel_bins);
   // log-mel features are the log_mel values themselves.
   float* values =
@@ -170,6 +239,29 @@ Status Frontend::layout(const FrontendConfig& cfg, bool use_external_fft, void* 
 
   self->cfg_ = cfg;
   self->input_scale_ = 1.0f / 32768.0f;
+  self->window_ = nullptr;  // compute() does nothing unless init succeeds
+  std::memset(fft_in, 0, sizeof(float) * cfg.fft_size);
+  self->fft_in_ = fft_in;
+  self->fft_out_ = fft_out;
+  self->spectrum_ = fft_out;  // |X[k]| overwrites the bins it is computed from
+  self->log_mel_ = log_mel;
+  self->values_ = values;
+  if (!computed) {
+    if (!use_external_fft) {
+      KWS_RETURN_IF_ERROR(
+          self->own_fft_.init_with_tables(cfg.fft_size, tables->fft_bitrev, tables->fft_twiddles));
+    }
+    self->window_ = tables->window_coefficients;
+    self->bands_ = tables->mel_bands;
+    self->mel_weights_ = tables->mel_weights;
+    self->dct_ = cfg.features == FeatureType::kMfcc ? tables->dct : nullptr;
+    return Status::Ok();
+  }
+#if !KWS_PIPELINE_COMPUTE_FRONTEND_TABLES
+  (void)fft_mem, (void)window, (void)bands, (void)mel_weights, (void)weight_capacity, (void)dct;
+  return Status::Error(StatusCode::kInternal, "frontend: no tables");  // refused by check_tables
+#else
+  const uint32_t num_bins = cfg.fft_size / 2 + 1;
   if (!use_external_fft) {
     KWS_RETURN_IF_ERROR(self->own_fft_.init(cfg.fft_size, fft_mem, fft_bytes));
   }
@@ -181,7 +273,6 @@ Status Frontend::layout(const FrontendConfig& cfg, bool use_external_fft, void* 
     if (cfg.window == WindowFunction::kHamming) w = 0.54 - 0.46 * std::cos(phase);
     window[n] = static_cast<float>(w);
   }
-  std::memset(fft_in, 0, sizeof(float) * cfg.fft_size);
   uint32_t offset = 0;
   for (uint32_t m = 0; m < cfg.mel_bins; ++m) {
     uint32_t first = num_bins;
@@ -220,15 +311,11 @@ Status Frontend::layout(const FrontendConfig& cfg, bool use_external_fft, void* 
     }
   }
   self->window_ = window;
-  self->fft_in_ = fft_in;
-  self->fft_out_ = fft_out;
-  self->spectrum_ = fft_out;  // |X[k]| overwrites the bins it is computed from
   self->bands_ = bands;
   self->mel_weights_ = mel_weights;
-  self->log_mel_ = log_mel;
   self->dct_ = dct;
-  self->values_ = values;
   return Status::Ok();
+#endif
 }
 
 namespace {
@@ -237,19 +324,34 @@ Status refuse_micro(const FrontendConfig& cfg) {
   return Status::Error(StatusCode::kInvalidArgument,
                        "frontend: features 'micro' are computed by MicroFrontend");
 }
+
+Status check_tables(const FrontendConfig& cfg, const FrontendTables* tables,
+                    bool use_external_fft) {
+  if (tables != nullptr) return check_frontend_tables(cfg, *tables, use_external_fft);
+  if (KWS_PIPELINE_COMPUTE_FRONTEND_TABLES == 0) {
+    return Status::Error(StatusCode::kUnsupported,
+                         "frontend: this build computes no tables "
+                         "(KWS_PIPELINE_COMPUTE_FRONTEND_TABLES=0); give precomputed ones");
+  }
+  return Status::Ok();
+}
 }  // namespace
 
-Status Frontend::needed_bytes(const FrontendConfig& cfg, bool use_external_fft, size_t* bytes) {
+Status Frontend::needed_bytes(const FrontendConfig& cfg, bool use_external_fft, size_t* bytes,
+                              const FrontendTables* tables) {
   KWS_RETURN_IF_ERROR(validate_frontend_config(cfg));
   KWS_RETURN_IF_ERROR(refuse_micro(cfg));
+  KWS_RETURN_IF_ERROR(check_tables(cfg, tables, use_external_fft));
   if (bytes == nullptr)
     return Status::Error(StatusCode::kInvalidArgument, "frontend: bytes is null");
-  return layout(cfg, use_external_fft, nullptr, 0, bytes, nullptr);
+  return layout(cfg, use_external_fft, tables, nullptr, 0, bytes, nullptr);
 }
 
-Status Frontend::init(const FrontendConfig& cfg, void* mem, size_t len, RealFft* fft) {
+Status Frontend::init(const FrontendConfig& cfg, void* mem, size_t len, RealFft* fft,
+                      const FrontendTables* tables) {
   KWS_RETURN_IF_ERROR(validate_frontend_config(cfg));
   KWS_RETURN_IF_ERROR(refuse_micro(cfg));
+  KWS_RETURN_IF_ERROR(check_tables(cfg, tables, fft != nullptr));
   if (mem == nullptr || !MemoryCarver::aligned(mem)) {
     return Status::Error(StatusCode::kInvalidArgument, "frontend: memory is null or misaligned");
   }
@@ -260,7 +362,31 @@ Status Frontend::init(const FrontendConfig& cfg, void* mem, size_t len, RealFft*
   }
   fft_ = fft;
   size_t used = 0;
-  return layout(cfg, fft != nullptr, mem, len, &used, this);
+  return layout(cfg, fft != nullptr, tables, mem, len, &used, this);
+}
+
+FrontendTables Frontend::tables() const {
+  FrontendTables t{};
+  t.sample_rate = cfg_.sample_rate;
+  t.window_samples = cfg_.window_samples;
+  t.fft_size = cfg_.fft_size;
+  t.window = cfg_.window;
+  t.mel_bins = cfg_.mel_bins;
+  t.fmin_hz = cfg_.fmin_hz;
+  t.fmax_hz = cfg_.fmax_hz;
+  t.features = cfg_.features;
+  t.num_mfcc = cfg_.features == FeatureType::kMfcc ? cfg_.num_mfcc : 0;
+  t.window_coefficients = window_;
+  t.fft_bitrev = fft_ == nullptr ? own_fft_.bitrev() : nullptr;
+  t.fft_twiddles = fft_ == nullptr ? own_fft_.twiddles() : nullptr;
+  t.mel_bands = bands_;
+  t.mel_weights = mel_weights_;
+  for (uint32_t m = 0; bands_ != nullptr && m < cfg_.mel_bins; ++m) {
+    const uint32_t end = bands_[m].weight_offset + bands_[m].num_bins;
+    if (end > t.mel_weight_count) t.mel_weight_count = end;
+  }
+  t.dct = dct_;
+  return t;
 }
 
 float Frontend::mel_weight(uint32_t m, uint32_t k) const {

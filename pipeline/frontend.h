@@ -23,8 +23,10 @@
 // shipped int8 vectors were made that way (measured on its 100 clips: 99.8 %
 // of values equal with truncation, 50 % with half-away rounding).
 //
-// Tables (window, mel triangles, DCT) are computed in double at init and
-// stored as float; compute() is float and allocates nothing.
+// Tables (window, FFT twiddles and bit reversal, mel triangles, DCT) are
+// computed in double at init and stored as float in the caller's memory, or
+// given precomputed (FrontendTables, below: the firmware keeps them in flash);
+// compute() is float and allocates nothing.
 #pragma once
 
 #include <cstddef>
@@ -44,6 +46,42 @@ Status validate_frontend_config(const FrontendConfig& cfg);
 int8_t quantize_feature(float value, float scale, int32_t zero_point,
                         QuantRounding rounding = QuantRounding::kHalfAwayFromZero);
 
+// The front end's constant tables, computed elsewhere (tools/frontend_tables
+// writes them as a const C++ source from a model's metadata, by running this
+// front end's own init() on the build machine). The parameters they were
+// computed for travel with them: init() refuses a config that differs in any
+// of them, so tables and model can never disagree silently.
+struct FrontendTables {
+  struct MelBand {  // weights mel_weights[weight_offset ..+ num_bins) for bins first_bin..
+    uint32_t first_bin;
+    uint32_t num_bins;
+    uint32_t weight_offset;
+  };
+  // The parameters the tables depend on.
+  uint32_t sample_rate;
+  uint32_t window_samples;
+  uint32_t fft_size;
+  WindowFunction window;
+  uint32_t mel_bins;
+  float fmin_hz;
+  float fmax_hz;
+  FeatureType features;
+  uint32_t num_mfcc;  // rows of dct; 0 for log-mel
+  // The tables.
+  const float* window_coefficients;  // window_samples
+  const uint16_t* fft_bitrev;        // fft_size/2 (Radix2RealFft)
+  const float* fft_twiddles;         // fft_size (Radix2RealFft)
+  const MelBand* mel_bands;          // mel_bins
+  const float* mel_weights;          // mel_weight_count
+  uint32_t mel_weight_count;
+  const float* dct;  // num_mfcc x mel_bins, row-major; null for log-mel
+};
+
+// Ok if `tables` were computed for exactly these parameters and are complete
+// (sizes, band ranges); otherwise an error naming the first difference.
+Status check_frontend_tables(const FrontendConfig& cfg, const FrontendTables& tables,
+                             bool use_external_fft);
+
 class Frontend {
  public:
   Frontend() = default;
@@ -51,10 +89,17 @@ class Frontend {
   Frontend& operator=(const Frontend&) = delete;
 
   // use_external_fft: true when init() will be given a RealFft; the portable
-  // FFT's tables are then not part of the layout.
-  static Status needed_bytes(const FrontendConfig& cfg, bool use_external_fft, size_t* bytes);
+  // FFT's tables are then not part of the layout. `tables`: init() will be
+  // given these precomputed tables, which are then not part of the layout
+  // either (only the per-frame buffers are).
+  static Status needed_bytes(const FrontendConfig& cfg, bool use_external_fft, size_t* bytes,
+                             const FrontendTables* tables = nullptr);
   // `fft`, if given, must have size() == cfg.fft_size and outlive the front end.
-  Status init(const FrontendConfig& cfg, void* mem, size_t len, RealFft* fft = nullptr);
+  // `tables`, if given, must match cfg (check_frontend_tables) and outlive the
+  // front end; they are used in place instead of being computed. A build with
+  // KWS_PIPELINE_COMPUTE_FRONTEND_TABLES=0 cannot compute them and requires them.
+  Status init(const FrontendConfig& cfg, void* mem, size_t len, RealFft* fft = nullptr,
+              const FrontendTables* tables = nullptr);
 
   uint32_t feature_dim() const { return cfg_.feature_dim(); }
 
@@ -76,29 +121,29 @@ class Frontend {
   float mel_weight(uint32_t m, uint32_t k) const;
   // DCT table entry: coefficient j, mel band m.
   float dct_weight(uint32_t j, uint32_t m) const { return dct_[j * cfg_.mel_bins + m]; }
+  // The tables in use (computed at init or given), with their parameters;
+  // fft_bitrev/fft_twiddles are null with an external FFT.
+  FrontendTables tables() const;
 
  private:
-  struct MelBand {
-    uint32_t first_bin;
-    uint32_t num_bins;
-    uint32_t weight_offset;
-  };
+  using MelBand = FrontendTables::MelBand;
 
-  static Status layout(const FrontendConfig& cfg, bool use_external_fft, void* mem, size_t len,
-                       size_t* used, Frontend* self);
+  static Status layout(const FrontendConfig& cfg, bool use_external_fft,
+                       const FrontendTables* tables, void* mem, size_t len, size_t* used,
+                       Frontend* self);
 
   FrontendConfig cfg_;
   RealFft* fft_ = nullptr;  // external backend, or null to use own_fft_
   Radix2RealFft own_fft_;
   float input_scale_ = 1.0f / 32768.0f;
-  float* window_ = nullptr;
+  const float* window_ = nullptr;
   float* fft_in_ = nullptr;
   float* fft_out_ = nullptr;
   float* spectrum_ = nullptr;
-  MelBand* bands_ = nullptr;
-  float* mel_weights_ = nullptr;
+  const MelBand* bands_ = nullptr;
+  const float* mel_weights_ = nullptr;
   float* log_mel_ = nullptr;
-  float* dct_ = nullptr;
+  const float* dct_ = nullptr;
   float* values_ = nullptr;
 };
 

@@ -77,12 +77,18 @@ TriggerConfig trigger_config(const ModelInfo& info) {
 
 }  // namespace
 
-Status Pipeline::layout(const ModelInfo& info, bool use_external_fft, void* mem, size_t len,
-                        size_t* used, Layout* out) {
+Status Pipeline::layout(const ModelInfo& info, bool use_external_fft,
+                        const FrontendTables* frontend_tables, void* mem, size_t len, size_t* used,
+                        Layout* out) {
   KWS_RETURN_IF_ERROR(validate_model_info(info));
   Layout l;
   KWS_RETURN_IF_ERROR(Framer::needed_bytes(framer_config(info), &l.framer_bytes));
   if (info.frontend.features == FeatureType::kMicro) {
+    if (frontend_tables != nullptr) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "pipeline: precomputed front-end tables are for the float front end, "
+                           "not features 'micro'");
+    }
     if constexpr (kMicroFrontend) {
       KWS_RETURN_IF_ERROR(MicroFrontend::needed_bytes(info.frontend, &l.frontend_bytes));
     } else {
@@ -90,8 +96,8 @@ Status Pipeline::layout(const ModelInfo& info, bool use_external_fft, void* mem,
     }
   } else {
     if constexpr (kFloatFrontend) {
-      KWS_RETURN_IF_ERROR(
-          Frontend::needed_bytes(info.frontend, use_external_fft, &l.frontend_bytes));
+      KWS_RETURN_IF_ERROR(Frontend::needed_bytes(info.frontend, use_external_fft, &l.frontend_bytes,
+                                                 frontend_tables));
     } else {
       return frontend_not_built(info.frontend);
     }
@@ -118,14 +124,15 @@ Status Pipeline::layout(const ModelInfo& info, bool use_external_fft, void* mem,
   return Status::Ok();
 }
 
-Status Pipeline::needed_bytes(const ModelInfo& info, size_t* bytes, bool use_external_fft) {
+Status Pipeline::needed_bytes(const ModelInfo& info, size_t* bytes, bool use_external_fft,
+                              const FrontendTables* frontend_tables) {
   if (bytes == nullptr)
     return Status::Error(StatusCode::kInvalidArgument, "pipeline: bytes is null");
-  return layout(info, use_external_fft, nullptr, 0, bytes, nullptr);
+  return layout(info, use_external_fft, frontend_tables, nullptr, 0, bytes, nullptr);
 }
 
 Status Pipeline::init(const ModelInfo& info, Classifier* classifier, void* mem, size_t len,
-                      RealFft* fft_override) {
+                      RealFft* fft_override, const FrontendTables* frontend_tables) {
   ready_ = false;
   if (classifier == nullptr) {
     return Status::Error(StatusCode::kInvalidArgument, "pipeline: classifier is null");
@@ -136,7 +143,7 @@ Status Pipeline::init(const ModelInfo& info, Classifier* classifier, void* mem, 
   }
   Layout l;
   size_t used = 0;
-  KWS_RETURN_IF_ERROR(layout(info, fft_override != nullptr, mem, len, &used, &l));
+  KWS_RETURN_IF_ERROR(layout(info, fft_override != nullptr, frontend_tables, mem, len, &used, &l));
   KWS_RETURN_IF_ERROR(framer_.init(framer_config(info), l.framer, l.framer_bytes));
   micro_ = info.frontend.features == FeatureType::kMicro;
   if (micro_) {
@@ -149,8 +156,8 @@ Status Pipeline::init(const ModelInfo& info, Classifier* classifier, void* mem, 
     }
   } else {
     if constexpr (kFloatFrontend) {
-      KWS_RETURN_IF_ERROR(
-          frontend_.init(info.frontend, l.frontend, l.frontend_bytes, fft_override));
+      KWS_RETURN_IF_ERROR(frontend_.init(info.frontend, l.frontend, l.frontend_bytes, fft_override,
+                                         frontend_tables));
     }
   }
   KWS_RETURN_IF_ERROR(window_.init(window_config(info), l.window, l.window_bytes));

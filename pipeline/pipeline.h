@@ -89,12 +89,17 @@ class Pipeline {
   Pipeline& operator=(const Pipeline&) = delete;
 
   // use_external_fft: init() will receive an fft_override (its memory is then not counted).
-  static Status needed_bytes(const ModelInfo& info, size_t* bytes, bool use_external_fft = false);
+  // frontend_tables: init() will receive these (their memory is then not counted).
+  static Status needed_bytes(const ModelInfo& info, size_t* bytes, bool use_external_fft = false,
+                             const FrontendTables* frontend_tables = nullptr);
 
-  // `info`, `classifier` and `fft_override` (if any) must outlive the pipeline.
-  // mem must be kMemoryAlignment-aligned (memory_carver.h).
+  // `info`, `classifier`, `fft_override` and `frontend_tables` (if any) must
+  // outlive the pipeline. mem must be kMemoryAlignment-aligned (memory_carver.h).
+  // frontend_tables: the float front end's constant tables precomputed for
+  // info.frontend (Frontend::init; refused if they were computed for other
+  // parameters, and for features 'micro').
   Status init(const ModelInfo& info, Classifier* classifier, void* mem, size_t len,
-              RealFft* fft_override = nullptr);
+              RealFft* fft_override = nullptr, const FrontendTables* frontend_tables = nullptr);
 
   // Processes n samples (any n, including 0). sink may be null (events dropped).
   // Stops at the first classifier or hook error and returns it; the samples
@@ -122,8 +127,9 @@ class Pipeline {
 
  private:
   struct Layout;
-  static Status layout(const ModelInfo& info, bool use_external_fft, void* mem, size_t len,
-                       size_t* used, Layout* out);
+  static Status layout(const ModelInfo& info, bool use_external_fft,
+                       const FrontendTables* frontend_tables, void* mem, size_t len, size_t* used,
+                       Layout* out);
   Status run_step(EventSink* sink);
 
   const ModelInfo* info_ = nullptr;

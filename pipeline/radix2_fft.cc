@@ -5,10 +5,18 @@
 
 #include "pipeline/memory_carver.h"
 
+// 0: the tables are never computed here (no double cos/sin in the image);
+// init() refuses and init_with_tables() is the only way in. See frontend.h.
+#ifndef KWS_PIPELINE_COMPUTE_FRONTEND_TABLES
+#define KWS_PIPELINE_COMPUTE_FRONTEND_TABLES 1
+#endif
+
 namespace kws {
 namespace {
 
+#if KWS_PIPELINE_COMPUTE_FRONTEND_TABLES
 constexpr double kPi = 3.14159265358979323846;
+#endif
 
 }  // namespace
 
@@ -35,6 +43,13 @@ Status Radix2RealFft::init(size_t n, void* mem, size_t len) {
   if (mem == nullptr || !MemoryCarver::aligned(mem)) {
     return Status::Error(StatusCode::kInvalidArgument, "fft: memory is null or misaligned");
   }
+#if !KWS_PIPELINE_COMPUTE_FRONTEND_TABLES
+  (void)len;
+  return Status::Error(
+      StatusCode::kUnsupported,
+      "fft: this build computes no tables (KWS_PIPELINE_COMPUTE_FRONTEND_TABLES=0); "
+      "give precomputed ones");
+#else
   MemoryCarver carver(mem, len);
   uint16_t* bitrev = carver.take<uint16_t>(n / 2);
   float* twiddles = carver.take<float>(n);
@@ -58,6 +73,28 @@ Status Radix2RealFft::init(size_t n, void* mem, size_t len) {
     const double a = -2.0 * kPi * static_cast<double>(k) / static_cast<double>(n);
     twiddles[2 * k] = static_cast<float>(std::cos(a));
     twiddles[2 * k + 1] = static_cast<float>(std::sin(a));
+  }
+  n_ = n;
+  bitrev_ = bitrev;
+  twiddles_ = twiddles;
+  return Status::Ok();
+#endif
+}
+
+Status Radix2RealFft::init_with_tables(size_t n, const uint16_t* bitrev, const float* twiddles) {
+  KWS_RETURN_IF_ERROR(check(n));
+  if (bitrev == nullptr || twiddles == nullptr) {
+    return Status::Error(StatusCode::kInvalidArgument, "fft: tables are null");
+  }
+  // forward_in_place() swaps z[j] and z[bitrev[j]]: an entry out of range
+  // would write outside the buffer, a non-involution would scramble it.
+  const size_t m = n / 2;
+  for (size_t j = 0; j < m; ++j) {
+    if (bitrev[j] >= m || bitrev[bitrev[j]] != j) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "fft: bit-reversal table entry %zu is not a %zu-point permutation", j,
+                           m);
+    }
   }
   n_ = n;
   bitrev_ = bitrev;

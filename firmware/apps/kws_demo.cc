@@ -16,6 +16,7 @@
 
 #include "firmware/cycle_counter.h"
 #include "firmware/detection_line.h"
+#include "firmware/frontend_tables.h"
 #include "firmware/model_data.h"
 #include "firmware/semihosting.h"
 #include "firmware/stack_usage.h"
@@ -27,6 +28,9 @@
 
 #ifndef KWS_FW_ARENA_BYTES
 #error "KWS_FW_ARENA_BYTES must be set by the build (firmware/CMakeLists.txt)"
+#endif
+#ifndef KWS_FW_FRONTEND_TABLES
+#error "KWS_FW_FRONTEND_TABLES must be set by the build (firmware/CMakeLists.txt)"
 #endif
 
 // One static block for the interpreter and the pipeline: the whole working
@@ -45,6 +49,13 @@ kws::nn::TfliteModel g_model;
 kws::ModelClassifier g_classifier;  // the same classifier the host daemon and replay run
 kws::ModelInfo g_info;
 kws::Pipeline g_pipeline;
+// The front end's tables in flash (KWS_FIRMWARE_FRONTEND_TABLES), or null:
+// computed into the arena at init.
+#if KWS_FW_FRONTEND_TABLES
+const kws::FrontendTables* const g_frontend_tables = kws_frontend_tables;
+#else
+const kws::FrontendTables* const g_frontend_tables = nullptr;
+#endif
 int16_t g_chunk[kMaxChunk];
 char g_path[200];
 
@@ -132,7 +143,7 @@ int main() {
   size_t pipeline_bytes = 0;
   st = kws::ModelClassifier::needed_bytes(g_model, &interpreter_bytes, g_info.stride_frames);
   if (!st.ok()) return fail(4, st, "interpreter size");
-  st = kws::Pipeline::needed_bytes(g_info, &pipeline_bytes);
+  st = kws::Pipeline::needed_bytes(g_info, &pipeline_bytes, false, g_frontend_tables);
   if (!st.ok()) return fail(4, st, "pipeline size");
   const size_t pipeline_offset = (interpreter_bytes + 15) & ~size_t{15};
   sh::printf(
@@ -147,7 +158,8 @@ int main() {
   }
   st = g_classifier.init(g_model, g_info, kws_fw_arena, interpreter_bytes, g_info.stride_frames);
   if (!st.ok()) return fail(4, st, "classifier");
-  st = g_pipeline.init(g_info, &g_classifier, kws_fw_arena + pipeline_offset, pipeline_bytes);
+  st = g_pipeline.init(g_info, &g_classifier, kws_fw_arena + pipeline_offset, pipeline_bytes,
+                       nullptr, g_frontend_tables);
   if (!st.ok()) return fail(4, st, "pipeline");
 
   kws::fw::WavSource audio;
