@@ -62,7 +62,13 @@ def _tiny_model(seed=0, tc=False):
     import torch
     torch.manual_seed(seed)
     cfg = {"channels": 8, "first_kernel": (4, 3), "first_stride": (2, 2), "blocks": [(1, 1), (2, 2)]}
-    net = model_lib.DSCNN(13, 10, 3, cfg) if not tc else model_lib.TCNet(13, 10, 3, {"channels": 8, "first_kernel": 3, "first_stride": 2, "blocks": [(3, 1), (3, 2)]})
+    if tc == "valid":  # streaming form (tc1v): every conv VALID in time, a dilated block; 13 -> 6 -> 4 -> 2 rows
+        net = model_lib.TCNet(13, 10, 3, {"channels": 8, "first_kernel": 3, "first_stride": 2,
+                                          "time_padding": "VALID", "blocks": [(3, 1), (2, 1, 2)]})
+    elif tc:
+        net = model_lib.TCNet(13, 10, 3, {"channels": 8, "first_kernel": 3, "first_stride": 2, "blocks": [(3, 1), (3, 2)]})
+    else:
+        net = model_lib.DSCNN(13, 10, 3, cfg)
     for m in net.body:  # non-trivial batch-norm statistics
         m["bn"].running_mean.uniform_(-0.2, 0.2)
         m["bn"].running_var.uniform_(0.5, 2.0)
@@ -121,10 +127,56 @@ class Export(unittest.TestCase):
             self.assertIn("same class", p.stdout, p.stderr[-2000:])
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr[-500:])
 
+    def test_cpp_runtime_equals_intsim(self):
+        # The C++ interpreter on the exported file must give intsim's int8 outputs bit for bit
+        # (tests/nn/intsim_parity_test.cc; KWS_NN_PARITY_TEST is set by CTest, else build/*/bin).
+        exe = _parity_test_binary()
+        if exe is None:
+            self.skipTest("nn_intsim_parity_test not built")
+        with tempfile.TemporaryDirectory() as d:
+            tflite_export.export(self.q, 13, 10, "kwsd_metadata=1\n", os.path.join(d, "model.tflite"))
+            with open(os.path.join(d, "inputs.bin"), "wb") as f:
+                f.write(self.xq.tobytes())
+            with open(os.path.join(d, "expected.bin"), "wb") as f:
+                f.write(intsim.run_int8(self.q, self.xq).tobytes())
+            p = subprocess.run([exe, "--gtest_filter=IntsimParity.*"], capture_output=True, text=True,
+                               env=dict(os.environ, KWS_INTSIM_PARITY_DIR=d))
+            self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-500:])
+            self.assertIn(f"intsim parity: {len(self.xq)}/{len(self.xq)} outputs bit-exact", p.stdout)
+
+
+def _parity_test_binary():
+    import glob
+    env = os.environ.get("KWS_NN_PARITY_TEST")
+    if env:
+        return env if os.access(env, os.X_OK) else None
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    cands = sorted(glob.glob(os.path.join(root, "build", "*", "bin", "nn_intsim_parity_test")),
+                   key=os.path.getmtime, reverse=True)
+    return next((c for c in cands if os.access(c, os.X_OK)), None)
+
 
 class ExportTemporalConv(Export):
     """Same checks for the temporal conv net (VALID first conv over all bins)."""
     tc = True
+
+
+class ExportStreamingTemporalConv(Export):
+    """Same checks for the streaming form (tc1v): VALID depthwise convs in time, one dilated."""
+    tc = "valid"
+
+    def test_layers_are_valid_in_time(self):
+        convs = [L for L in self.layers if L["op"] in ("conv", "dwconv")]
+        self.assertEqual([L["padding"] for L in convs if L["op"] == "dwconv"], ["VALID", "VALID"])
+        self.assertEqual([L["stride"][0] for L in convs], [2, 1, 1, 1, 1])
+        self.assertEqual([L.get("dilation", (1, 1)) for L in convs if L["op"] == "dwconv"], [(1, 1), (2, 1)])
+        _, outs = intsim.run_float(self.layers, np.zeros((1, 13, 10)), record=True)
+        self.assertEqual([o.shape[1] for o in outs[:5]], [6, 4, 4, 2, 2])
+        self.assertEqual(self.net.pool_hw, (2, 1))
+        tc1v = model_lib.make(49, 40, 4, "tc1v")
+        rows = [o.shape[1] for o in intsim.run_float(tc1v.to_layers(), np.zeros((1, 49, 40)), record=True)[1][:9:2]]
+        self.assertEqual(rows, [23, 19, 15, 11, 7])
+        self.assertEqual(model_lib.count_params_macs(tc1v.to_layers(), 49, 40), (30720, 524288))
 
 
 class Data(unittest.TestCase):

@@ -56,10 +56,11 @@ def armnn_style_int8(q_layers, xq):
         if op in ("conv", "dwconv", "fc"):
             xf = (h - q["in_zp"]).astype(np.float64)
             if op == "conv":
-                acc, shp = intsim._conv_acc(xf, q["w"], q["stride"], q.get("padding", "SAME"))
+                acc, shp = intsim._conv_acc(xf, q["w"], q["stride"], q.get("padding", "SAME"),
+                                            q.get("dilation", (1, 1)))
                 acc = acc.reshape(shp)
             elif op == "dwconv":
-                acc = intsim._dw_acc(xf, q["w"], q["stride"])
+                acc = intsim._dw_acc(xf, q["w"], q["stride"], q.get("padding", "SAME"), q.get("dilation", (1, 1)))
             else:
                 acc = xf @ q["w"].astype(np.float64).T
             real = (acc + q["bias"]) * (q["in_scale"] * q["w_scale"] / q["out_scale"])

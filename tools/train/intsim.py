@@ -65,37 +65,46 @@ def quantize_multiplier(m):
 
 # --- shapes ----------------------------------------------------------------
 
-def _pad_input(x, kh, kw, sh, sw, value, padding="SAME"):
+def _pad_input(x, kh, kw, sh, sw, value, padding="SAME", dilation=(1, 1)):
+    """Pads x for a kh x kw kernel (dilation: TFLite's effective size d*(k-1)+1)."""
     _, h, w, _ = x.shape
+    ekh, ekw = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
     if padding == "VALID":
-        return x, (h - kh) // sh + 1, (w - kw) // sw + 1
-    pt, pb, ho = _same_pad(h, kh, sh)
-    pl, pr, wo = _same_pad(w, kw, sw)
+        return x, (h - ekh) // sh + 1, (w - ekw) // sw + 1
+    pt, pb, ho = _same_pad(h, ekh, sh)
+    pl, pr, wo = _same_pad(w, ekw, sw)
     xp = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)), constant_values=value)
     return xp, ho, wo
 
 
-def _conv_acc(x, w, stride, padding="SAME"):
+def _taps(xp, a, b, ho, wo, stride, dilation):
+    """The input rows/columns kernel tap (a, b) sees for every output position."""
+    sh, sw = stride
+    r, c = a * dilation[0], b * dilation[1]
+    return xp[:, r:r + sh * (ho - 1) + 1:sh, c:c + sw * (wo - 1) + 1:sw, :]
+
+
+def _conv_acc(x, w, stride, padding="SAME", dilation=(1, 1)):
     """x: [N,H,W,I] float64 (offset already removed); w: [O,kh,kw,I]."""
     o, kh, kw, i = w.shape
     sh, sw = stride
-    xp, ho, wo = _pad_input(x, kh, kw, sh, sw, 0.0, padding)
+    xp, ho, wo = _pad_input(x, kh, kw, sh, sw, 0.0, padding, dilation)
     n = x.shape[0]
     cols = np.empty((n, ho, wo, kh, kw, i), np.float64)
     for a in range(kh):
         for b in range(kw):
-            cols[:, :, :, a, b, :] = xp[:, a:a + sh * (ho - 1) + 1:sh, b:b + sw * (wo - 1) + 1:sw, :]
+            cols[:, :, :, a, b, :] = _taps(xp, a, b, ho, wo, stride, dilation)
     return cols.reshape(n * ho * wo, kh * kw * i) @ w.reshape(o, -1).T.astype(np.float64), (n, ho, wo, o)
 
 
-def _dw_acc(x, w, stride):
+def _dw_acc(x, w, stride, padding="SAME", dilation=(1, 1)):
     _, kh, kw, c = w.shape
     sh, sw = stride
-    xp, ho, wo = _pad_input(x, kh, kw, sh, sw, 0.0)
+    xp, ho, wo = _pad_input(x, kh, kw, sh, sw, 0.0, padding, dilation)
     acc = np.zeros((x.shape[0], ho, wo, c), np.float64)
     for a in range(kh):
         for b in range(kw):
-            acc += xp[:, a:a + sh * (ho - 1) + 1:sh, b:b + sw * (wo - 1) + 1:sw, :] * w[0, a, b, :]
+            acc += _taps(xp, a, b, ho, wo, stride, dilation) * w[0, a, b, :]
     return acc
 
 
@@ -107,10 +116,10 @@ def run_float(layers, x, record=False):
     outs = []
     for L in layers:
         if L["op"] == "conv":
-            acc, shp = _conv_acc(h, L["w"], L["stride"], L.get("padding", "SAME"))
+            acc, shp = _conv_acc(h, L["w"], L["stride"], L.get("padding", "SAME"), L.get("dilation", (1, 1)))
             h = (acc + L["b"]).reshape(shp)
         elif L["op"] == "dwconv":
-            h = _dw_acc(h, L["w"], L["stride"]) + L["b"]
+            h = _dw_acc(h, L["w"], L["stride"], L.get("padding", "SAME"), L.get("dilation", (1, 1))) + L["b"]
         elif L["op"] == "avgpool":
             h = h.mean(axis=(1, 2), keepdims=True)
         elif L["op"] == "reshape":
@@ -211,10 +220,10 @@ def run_int8(qlayers, xq):
         if op in ("conv", "dwconv"):
             xf = (h - q["in_zp"]).astype(np.float64)
             if op == "conv":
-                acc, shp = _conv_acc(xf, q["w"], q["stride"], q.get("padding", "SAME"))
+                acc, shp = _conv_acc(xf, q["w"], q["stride"], q.get("padding", "SAME"), q.get("dilation", (1, 1)))
                 h = _requant(acc.reshape(shp), q)
             else:
-                h = _requant(_dw_acc(xf, q["w"], q["stride"]), q)
+                h = _requant(_dw_acc(xf, q["w"], q["stride"], q.get("padding", "SAME"), q.get("dilation", (1, 1))), q)
         elif op == "avgpool":
             n, hh, ww, c = h.shape
             cnt = hh * ww

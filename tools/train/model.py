@@ -20,6 +20,17 @@ CONFIGS = {
             "blocks": [(5, 1), (5, 2), (5, 1), (5, 1)]},
     "tc2": {"arch": "tc", "channels": 96, "first_kernel": 5, "first_stride": 2,
             "blocks": [(5, 1), (5, 2), (5, 1), (5, 2), (5, 1)]},
+    # Streaming-friendly stage 1: every conv VALID in time and only the first
+    # one strided, so when the window shifts by 2 frames each layer can keep
+    # its previous rows and compute only the newest one. 49 frames -> 23 rows
+    # -> 19 -> 15 -> 11 -> 7 rows, average pool. Blocks are (kernel, stride)
+    # or (kernel, stride, dilation) in time.
+    "tc1v": {"arch": "tc", "channels": 64, "first_kernel": 5, "first_stride": 2, "time_padding": "VALID",
+             "blocks": [(5, 1), (5, 1), (5, 1), (5, 1)]},
+    # tc1v with the last depthwise conv dilated 2: receptive field 45 frames
+    # instead of 37 (tc1's SAME stack sees 53); 23 -> 19 -> 15 -> 11 -> 3 rows.
+    "tc1vd": {"arch": "tc", "channels": 64, "first_kernel": 5, "first_stride": 2, "time_padding": "VALID",
+              "blocks": [(5, 1), (5, 1), (5, 1), (5, 1, 2)]},
     # stage 1: ~13 K int8 weights, ~3.5 M MACs for 49 x 40 input.
     "stage1": {"channels": 48, "first_kernel": (10, 4), "first_stride": (2, 2),
                "blocks": [(1, 1), (2, 2), (1, 1), (1, 1)]},
@@ -41,17 +52,33 @@ class TCNet(nn.Module):
         c, k, s = cfg["channels"], cfg["first_kernel"], cfg["first_stride"]
         self.cfg, self.frames, self.bins, self.num_classes = cfg, frames, bins, num_classes
         t = (frames - k) // s + 1
+        valid = cfg.get("time_padding", "SAME") == "VALID"
         layers = [nn.ModuleDict({"pad": nn.Identity(), "conv": nn.Conv2d(1, c, (k, bins), (s, 1), bias=False),
                                  "bn": nn.BatchNorm2d(c)})]
-        for (bk, bs) in cfg["blocks"]:
-            pt = _same_pad(t, bk, bs)
-            layers.append(nn.ModuleDict({"pad": nn.ZeroPad2d((0, 0, pt[0], pt[1])),
-                                         "conv": nn.Conv2d(c, c, (bk, 1), (bs, 1), groups=c, bias=False),
+        paddings = ["VALID"]
+        for blk in cfg["blocks"]:
+            bk, bs = blk[0], blk[1]
+            bd = blk[2] if len(blk) > 2 else 1
+            if valid:
+                ek = bd * (bk - 1) + 1
+                if t < ek:
+                    raise ValueError(f"{t} rows left for a VALID {bk}-tap conv with dilation {bd}")
+                pad, t = nn.Identity(), (t - ek) // bs + 1
+            else:
+                if bd != 1:
+                    raise ValueError("dilation needs time_padding VALID")
+                pt = _same_pad(t, bk, bs)
+                pad, t = nn.ZeroPad2d((0, 0, pt[0], pt[1])), pt[2]
+            layers.append(nn.ModuleDict({"pad": pad,
+                                         "conv": nn.Conv2d(c, c, (bk, 1), (bs, 1), dilation=(bd, 1), groups=c,
+                                                           bias=False),
                                          "bn": nn.BatchNorm2d(c)}))
-            t = pt[2]
+            paddings.append("VALID" if valid else "SAME")
             layers.append(nn.ModuleDict({"pad": nn.Identity(), "conv": nn.Conv2d(c, c, 1, bias=False),
                                          "bn": nn.BatchNorm2d(c)}))
+            paddings.append("SAME")  # 1x1: SAME and VALID are the same op
         self.body = nn.ModuleList(layers)
+        self.paddings = paddings
         self.pool_hw = (t, 1)
         self.dropout = nn.Dropout(0.1)
         self.fc = nn.Linear(c, num_classes)
@@ -107,6 +134,7 @@ class DSCNN(nn.Module):
     def to_layers(self):
         """Float layers with BN folded, weights in TFLite layouts."""
         out = []
+        paddings = getattr(self, "paddings", None)
         for li, m in enumerate(self.body):
             conv, bn = m["conv"], m["bn"]
             w = conv.weight.detach().double().numpy()  # [O, I/g, kh, kw]
@@ -117,13 +145,19 @@ class DSCNN(nn.Module):
             k = gamma / np.sqrt(var + bn.eps)
             wf = w * k[:, None, None, None]
             bf = beta - mean * k
+            if paddings is not None:
+                padding = paddings[li]
+            else:
+                padding = "VALID" if li == 0 and getattr(self, "valid_first", False) else "SAME"
             if conv.groups == 1:
-                out.append({"op": "conv", "w": wf.transpose(0, 2, 3, 1), "b": bf,
-                            "stride": tuple(conv.stride), "relu": True,
-                            "padding": "VALID" if li == 0 and getattr(self, "valid_first", False) else "SAME"})
+                L = {"op": "conv", "w": wf.transpose(0, 2, 3, 1), "b": bf,
+                     "stride": tuple(conv.stride), "relu": True, "padding": padding}
             else:  # depthwise: TFLite [1, kh, kw, C]
-                out.append({"op": "dwconv", "w": wf[:, 0].transpose(1, 2, 0)[None], "b": bf,
-                            "stride": tuple(conv.stride), "relu": True, "padding": "SAME"})
+                L = {"op": "dwconv", "w": wf[:, 0].transpose(1, 2, 0)[None], "b": bf,
+                     "stride": tuple(conv.stride), "relu": True, "padding": padding}
+            if tuple(conv.dilation) != (1, 1):  # only then: the layer dicts of tc1/tc2 stay as they were
+                L["dilation"] = tuple(conv.dilation)
+            out.append(L)
         out.append({"op": "avgpool", "size": self.pool_hw})
         out.append({"op": "reshape"})
         out.append({"op": "fc", "w": self.fc.weight.detach().double().numpy(),
@@ -132,9 +166,10 @@ class DSCNN(nn.Module):
         return out
 
 
-def out_hw(h, w, kh, kw, sh, sw, padding):
+def out_hw(h, w, kh, kw, sh, sw, padding, dilation=(1, 1)):
     if padding == "VALID":
-        return (h - kh) // sh + 1, (w - kw) // sw + 1
+        ekh, ekw = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+        return (h - ekh) // sh + 1, (w - ekw) // sw + 1
     return (h + sh - 1) // sh, (w + sw - 1) // sw
 
 
@@ -145,7 +180,7 @@ def count_params_macs(layers, frames, bins):
         if L["op"] in ("conv", "dwconv"):
             _, kh, kw, _ = L["w"].shape
             sh, sw = L["stride"]
-            h, w = out_hw(h, w, kh, kw, sh, sw, L.get("padding", "SAME"))
+            h, w = out_hw(h, w, kh, kw, sh, sw, L.get("padding", "SAME"), L.get("dilation", (1, 1)))
             params += L["w"].size
             if L["op"] == "conv":
                 c = L["w"].shape[0]

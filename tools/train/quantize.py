@@ -51,6 +51,8 @@ def quantize(layers, calib_x, in_scale, in_zp, pct=99.99):
                       "shift": np.array([s for _, s in mults], np.int64),
                       "out_scale": s_out, "out_zp": z_out, "relu": bool(L.get("relu")),
                       "stride": L.get("stride", (1, 1)), "padding": L.get("padding", "SAME")})
+            if "dilation" in L:  # only when not (1, 1): tc1/tc2 layer dicts unchanged
+                q["dilation"] = tuple(L["dilation"])
             if op == "fc":
                 q["mult"], q["shift"] = q["mult"][:1], q["shift"][:1]
             s_in, z_in = s_out, z_out

@@ -81,12 +81,15 @@ def _options(w, q):
     if op == "conv":
         sh, sw = q["stride"]
         pad = VALID if q.get("padding") == "VALID" else SAME
+        dh, dw = q.get("dilation", (1, 1))
         return w.table([(0, "int8", pad), (1, "int32", sw), (2, "int32", sh),
-                        (3, "int8", RELU if q["relu"] else NONE), (4, "int32", 1), (5, "int32", 1)])
+                        (3, "int8", RELU if q["relu"] else NONE), (4, "int32", dw), (5, "int32", dh)])
     if op == "dwconv":
         sh, sw = q["stride"]
-        return w.table([(0, "int8", SAME), (1, "int32", sw), (2, "int32", sh), (3, "int32", 1),
-                        (4, "int8", RELU if q["relu"] else NONE), (5, "int32", 1), (6, "int32", 1)])
+        pad = VALID if q.get("padding") == "VALID" else SAME
+        dh, dw = q.get("dilation", (1, 1))
+        return w.table([(0, "int8", pad), (1, "int32", sw), (2, "int32", sh), (3, "int32", 1),
+                        (4, "int8", RELU if q["relu"] else NONE), (5, "int32", dw), (6, "int32", dh)])
     if op == "avgpool":
         fh, fw = q["size"]
         return w.table([(0, "int8", 1), (1, "int32", 1), (2, "int32", 1), (3, "int32", fw),
@@ -120,7 +123,8 @@ def export(q_layers, frames, bins, metadata_text, path, description="kwsd model"
             bt = w.tensor(name + "/bias", [len(bs)], INT32, bs, [0] * len(bs), 0,
                           q["bias"].astype("<i4").tobytes())
             sh, sw = q["stride"]
-            ho, wo = out_hw(shape[1], shape[2], wq.shape[1], wq.shape[2], sh, sw, q.get("padding", "SAME"))
+            ho, wo = out_hw(shape[1], shape[2], wq.shape[1], wq.shape[2], sh, sw, q.get("padding", "SAME"),
+                            q.get("dilation", (1, 1)))
             shape = [1, ho, wo, wq.shape[0] if op == "conv" else wq.shape[3]]
             out = w.tensor(name, shape, INT8, [q["out_scale"]], [q["out_zp"]])
             ops.append((op, [cur, wt, bt], [out], q))

@@ -178,7 +178,9 @@ def float_predict(net, X, quant):
 def run(spec, standin=False):
     t_start = time.time()
     features.use_standin(standin)
-    st = STAGES[spec["stage"]]
+    st = dict(STAGES[spec["stage"]])
+    if spec.get("model"):  # another architecture (model.CONFIGS) for the same stage and data
+        st["model"] = spec["model"]
     labels = ["silence", "unknown"] + list(spec["keywords"])
     work = cache_dir("runs", spec["name"])
     b = dataset.Builder(st["window_frames"], spec["seed"])
@@ -357,6 +359,8 @@ def main():
     ap.add_argument("--stage", default="stage1", choices=sorted(STAGES))
     ap.add_argument("--epochs", type=int)
     ap.add_argument("--out")
+    ap.add_argument("--model", choices=sorted(model_lib.CONFIGS),
+                    help="architecture (default: the stage's, tc1 / tc2); data, seed and epochs unchanged")
     ap.add_argument("--quick", action="store_true", help="tiny data/epochs: a smoke test, not a model")
     ap.add_argument("--bigger", action="store_true", help="more copies, crops and epochs than the default spec")
     ap.add_argument("--standin-frontend", action="store_true",
@@ -367,6 +371,8 @@ def main():
         spec["epochs"] = a.epochs
     if a.out:
         spec["out"] = a.out
+    if a.model:
+        spec["model"] = a.model
     if a.bigger:
         spec.update(real_copies=12, synth_positives=300, near_misses=300, speech_seconds_per_crop=1.2,
                     noise_segments=2000, epochs=18)

@@ -1,0 +1,89 @@
+// The runtime against tools/train/intsim.py, the numpy int8 simulation that
+// training evaluates its models with: the same .tflite and inputs must give
+// the same int8 outputs, bit for bit. The data come from Python
+// (tests/train/test_train_tools.py writes a small model of each architecture,
+// tools/train/train.py's run folder holds test_features.npy /
+// test_int8_out.npy of a trained one), so this test only runs when
+// KWS_INTSIM_PARITY_DIR names a folder holding
+//
+//   model.tflite
+//   inputs.bin     N inputs, int8, back to back (the model's input size each)
+//   expected.bin   intsim's N outputs, int8, back to back
+//
+// and is skipped otherwise.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "nn/interpreter.h"
+
+namespace kws::nn {
+namespace {
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(IntsimParity, OutputsEqualTheSimulationBitForBit) {
+  const char* env = std::getenv("KWS_INTSIM_PARITY_DIR");
+  if (env == nullptr || *env == '\0') GTEST_SKIP() << "KWS_INTSIM_PARITY_DIR not set";
+  const std::string dir = env;
+  const std::vector<uint8_t> bytes = read_file(dir + "/model.tflite");
+  const std::vector<uint8_t> inputs = read_file(dir + "/inputs.bin");
+  const std::vector<uint8_t> expected = read_file(dir + "/expected.bin");
+  ASSERT_FALSE(bytes.empty()) << dir << "/model.tflite";
+  TfliteModel model;
+  Status s = model.parse(bytes.data(), bytes.size());
+  ASSERT_TRUE(s.ok()) << s.message();
+  size_t needed = 0;
+  s = Interpreter::needed_bytes(model, &needed);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::vector<uint8_t> arena(needed, 0xCD);
+  Interpreter interp;
+  s = interp.init(model, arena.data(), arena.size());
+  ASSERT_TRUE(s.ok()) << s.message();
+  const size_t in_bytes = interp.input(0).bytes;
+  const size_t out_bytes = interp.output(0).bytes;
+  ASSERT_GT(in_bytes, 0u);
+  ASSERT_EQ(inputs.size() % in_bytes, 0u)
+      << "inputs.bin is not a whole number of inputs of " << in_bytes;
+  const size_t n = inputs.size() / in_bytes;
+  ASSERT_GT(n, 0u);
+  ASSERT_EQ(expected.size(), n * out_bytes) << n << " inputs, outputs of " << out_bytes << " bytes";
+
+  size_t exact = 0;
+  int max_diff = 0;
+  long first_bad = -1;
+  for (size_t i = 0; i < n; ++i) {
+    std::memcpy(interp.input(0).data, inputs.data() + i * in_bytes, in_bytes);
+    ASSERT_TRUE(interp.invoke().ok()) << "input " << i;
+    const int8_t* y = static_cast<const int8_t*>(interp.output(0).data);
+    const int8_t* want = reinterpret_cast<const int8_t*>(expected.data() + i * out_bytes);
+    bool same = true;
+    for (size_t c = 0; c < out_bytes; ++c) {
+      const int d = std::abs(static_cast<int>(y[c]) - static_cast<int>(want[c]));
+      max_diff = std::max(max_diff, d);
+      same = same && d == 0;
+    }
+    if (same) {
+      ++exact;
+    } else if (first_bad < 0) {
+      first_bad = static_cast<long>(i);
+    }
+  }
+  std::printf("intsim parity: %zu/%zu outputs bit-exact (max abs diff %d)\n", exact, n, max_diff);
+  RecordProperty("exact", static_cast<int>(exact));
+  RecordProperty("inputs", static_cast<int>(n));
+  EXPECT_EQ(exact, n) << "first differing input " << first_bad << ", max abs diff " << max_diff;
+}
+
+}  // namespace
+}  // namespace kws::nn
