@@ -17,8 +17,9 @@ say() {  # say VOICE WORD FILE: espeak-ng, then 16 kHz mono, trimmed, peak at -3
 }
 # Voices picked so the shipped model (models/kwsd_default.tflite) detects both
 # words; it was trained mostly on human recordings, and not every synthetic
-# voice is recognised (espeak-ng en-us says a "jarvis" it misses).
-say en-us computer "$tmp/w1.wav"
+# voice is recognised (its "computer" in en-us, en-us+f3 or en-us+m3 is missed
+# in this mix).
+say en-gb-x-rp computer "$tmp/w1.wav"
 say en-us+f2 jarvis "$tmp/w2.wav"
 
 sox -R -n -r 16000 -c 1 -b 16 "$tmp/gap0.wav" trim 0 0.8

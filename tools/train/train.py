@@ -32,7 +32,7 @@ import synth
 import tflite_export
 from common import FRONTEND, REPO_ROOT, TrainError, cache_dir, log, shared_path
 
-STAGES = {"stage1": {"model": "tc1", "window_frames": 49, "stride_frames": 2, "smoothing_frames": 3},
+STAGES = {"stage1": {"model": "tc1v", "window_frames": 49, "stride_frames": 2, "smoothing_frames": 3},
           "stage2": {"model": "tc2", "window_frames": 74, "stride_frames": 4, "smoothing_frames": 1}}
 
 
