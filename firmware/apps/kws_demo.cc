@@ -37,6 +37,10 @@
 // memory of keyword spotting, sized at build time, reported at run time.
 alignas(16) uint8_t kws_fw_arena[KWS_FW_ARENA_BYTES];
 
+#ifndef KWS_FW_STREAMING
+#define KWS_FW_STREAMING 1
+#endif
+
 namespace {
 
 namespace sh = kws::fw::semihost;
@@ -141,7 +145,8 @@ int main() {
 
   size_t interpreter_bytes = 0;
   size_t pipeline_bytes = 0;
-  st = kws::ModelClassifier::needed_bytes(g_model, &interpreter_bytes, g_info.stride_frames);
+  const uint32_t sliding = KWS_FW_STREAMING ? g_info.stride_frames : 0;  // stage 1 streams
+  st = kws::ModelClassifier::needed_bytes(g_model, &interpreter_bytes, sliding);
   if (!st.ok()) return fail(4, st, "interpreter size");
   st = kws::Pipeline::needed_bytes(g_info, &pipeline_bytes, false, g_frontend_tables);
   if (!st.ok()) return fail(4, st, "pipeline size");
@@ -156,7 +161,7 @@ int main() {
     sh::print("error: arena too small; raise KWS_FIRMWARE_ARENA_BYTES\n");
     return 4;
   }
-  st = g_classifier.init(g_model, g_info, kws_fw_arena, interpreter_bytes, g_info.stride_frames);
+  st = g_classifier.init(g_model, g_info, kws_fw_arena, interpreter_bytes, sliding);
   if (!st.ok()) return fail(4, st, "classifier");
   st = g_pipeline.init(g_info, &g_classifier, kws_fw_arena + pipeline_offset, pipeline_bytes,
                        nullptr, g_frontend_tables);

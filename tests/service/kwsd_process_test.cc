@@ -160,7 +160,8 @@ class KwsdProcessTest : public ::testing::Test {
                         << "events:\n  stdout_json: true\n  socket: " << dir_ << "/events.sock\n"
                         << "  hook:\n    argv: [/bin/sh, -c, 'echo \"$KWS_KEYWORD $(wc -c < "
                            "\"$KWS_AUDIO_WAV\")\" >> \"$0\"', "
-                        << hook_out << "]\n    audio_dir: " << dir_ << "\n"
+                        << hook_out << "]\n    audio_dir: " << dir_
+                        << "\n"
                         // The clip is processed faster than real time: both
                         // events can arrive while the first hook still runs.
                         << "    max_concurrent: 2\n";

@@ -220,6 +220,8 @@ def run(spec, standin=False):
     calib_idx = rng.choice(np.nonzero(tr)[0], min(2000, int(tr.sum())), replace=False)
     calib_x = (X[calib_idx].astype(np.float64) - quant[1]) * quant[0]
     q_layers = quantize.quantize(layers, calib_x, quant[0], quant[1])
+    # Kept for set_operating_point.py and armnn_check.py --qlayers.
+    np.save(os.path.join(work, "q_layers.npy"), np.array(q_layers, dtype=object), allow_pickle=True)
     params, macs = model_lib.count_params_macs(layers, st["window_frames"], FRONTEND["mel_bins"])
 
     # Float vs int8 agreement on held-out segments.
