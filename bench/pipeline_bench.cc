@@ -122,25 +122,10 @@ ModelMacs model_macs(const std::string& path, uint32_t stride_frames) {
   if (!interp.init(model, arena.data(), needed, opts).ok()) return r;
   r.streamed_ops = interp.streamed_ops();
   for (uint32_t o = 0; o < model.num_operators(0); ++o) {
-    const kws::nn::OperatorDesc d = model.op(0, o);
-    if (d.builtin != kws::nn::op::kConv2d && d.builtin != kws::nn::op::kDepthwiseConv2d &&
-        d.builtin != kws::nn::op::kFullyConnected) {
-      continue;
-    }
-    const kws::nn::TensorDesc w = model.tensor(0, static_cast<uint32_t>(d.inputs[1]));
-    const kws::nn::TensorDesc out = model.tensor(0, static_cast<uint32_t>(d.outputs[0]));
-    uint64_t out_elems = 1;
-    for (int k = 0; k < out.num_dims; ++k) out_elems *= static_cast<uint64_t>(out.dims[k]);
-    uint64_t per_output = 1;  // MACs per output value
-    if (d.builtin == kws::nn::op::kConv2d) {
-      per_output = static_cast<uint64_t>(w.dims[1]) * static_cast<uint64_t>(w.dims[2]) *
-                   static_cast<uint64_t>(w.dims[3]);
-    } else if (d.builtin == kws::nn::op::kDepthwiseConv2d) {
-      per_output = static_cast<uint64_t>(w.dims[1]) * static_cast<uint64_t>(w.dims[2]);
-    } else {
-      per_output = static_cast<uint64_t>(w.dims[1]);
-    }
-    const uint64_t macs = out_elems * per_output;
+    const uint64_t macs = static_cast<uint64_t>(kws::bench::op_macs(model, o));
+    if (macs == 0) continue;
+    const kws::nn::TensorDesc out =
+        model.tensor(0, static_cast<uint32_t>(model.op(0, o).outputs[0]));
     r.full += macs;
     uint64_t step = macs;
     for (uint32_t i = 0; i < interp.streamed_ops(); ++i) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_data.h"
 #include "bench/micro/aligned_buffer.h"
 #include "bench/micro/kernels_bench.h"
 #include "bench/micro/micro_model.h"
@@ -148,7 +149,6 @@ bool describe_layer(const nn::TfliteModel& m, uint32_t index, Layer* layer) {
     layer->fc.shift = -7;
     layer->in = nn::Dims4{1, 1, layer->fc_dims.batches, accum};
     layer->out = nn::Dims4{1, 1, layer->fc_dims.batches, outputs};
-    layer->macs = int64_t{layer->fc_dims.batches} * accum * outputs;
   } else {
     layer->in = dims4(in);
     layer->filter = dims4(w);
@@ -171,14 +171,9 @@ bool describe_layer(const nn::TfliteModel& m, uint32_t index, Layer* layer) {
         same_or_valid_pad(layer->in.w, layer->out.w, layer->filter.w, p.stride_w, p.dilation_w);
     p.input_offset = -in_zp;
     p.output_offset = out_zp;
-    const int64_t out_pixels = int64_t{layer->out.n} * layer->out.h * layer->out.w;
-    if (dw) {
-      layer->dw.depth_multiplier = layer->out.c / layer->in.c;
-      layer->macs = out_pixels * layer->out.c * layer->filter.h * layer->filter.w;
-    } else {
-      layer->macs = out_pixels * layer->out.c * layer->filter.h * layer->filter.w * layer->filter.c;
-    }
+    if (dw) layer->dw.depth_multiplier = layer->out.c / layer->in.c;
   }
+  layer->macs = op_macs(m, index);
   const char* kind = od.builtin == nn::op::kConv2d            ? "conv"
                      : od.builtin == nn::op::kDepthwiseConv2d ? "depthwise"
                                                               : "fc";
