@@ -372,7 +372,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
     self->activation_bytes_ = activation;
     self->stream_prev_ = stream_prev;
     self->stream_steps_ = stream_steps;
-    self->stream_shift_bytes_ = stream_prev == nullptr ? 0 : stream_shift_bytes;
+    self->stream_shift_bytes_ = stream_shift_bytes;
     self->stream_prev_valid_ = false;
     self->streamed_ops_ = streamed_ops;
     self->last_streamed_ = false;

@@ -23,6 +23,27 @@ struct ConvData {
   int32_t* shifts = nullptr;
 };
 
+// Padding, strides and dilations of a CONV_2D or DEPTHWISE_CONV_2D (the two
+// tables share the padding and stride slots, not the dilation ones).
+struct ConvOptions {
+  Padding padding = Padding::kSame;
+  int32_t stride_w = 1, stride_h = 1, dil_w = 1, dil_h = 1;
+};
+
+Status read_conv_options(const PrepareContext& ctx, bool depthwise, ConvOptions* o) {
+  int8_t padding_raw = 0;
+  const OperatorDesc& od = *ctx.desc;
+  const auto& m = *ctx.model;
+  KWS_RETURN_IF_ERROR(m.option<int8_t>(od, fc::kPadding, 0, &padding_raw));
+  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fc::kStrideW, 1, &o->stride_w));
+  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fc::kStrideH, 1, &o->stride_h));
+  KWS_RETURN_IF_ERROR(
+      m.option<int32_t>(od, depthwise ? fd::kDilationW : fc::kDilationW, 1, &o->dil_w));
+  KWS_RETURN_IF_ERROR(
+      m.option<int32_t>(od, depthwise ? fd::kDilationH : fc::kDilationH, 1, &o->dil_h));
+  return to_padding(padding_raw, &o->padding);
+}
+
 // Shared by CONV_2D and DEPTHWISE_CONV_2D.
 Status prepare_conv_like(const PrepareContext& ctx, bool depthwise, void* persistent,
                          OpMemory* mem) {
@@ -72,17 +93,12 @@ Status prepare_conv_like(const PrepareContext& ctx, bool depthwise, void* persis
                            static_cast<long long>(fq.zero_point(c)));
     }
   }
-  int8_t padding_raw = 0;
-  int32_t stride_w = 1, stride_h = 1, dil_w = 1, dil_h = 1;
+  ConvOptions co;
+  KWS_RETURN_IF_ERROR(read_conv_options(ctx, depthwise, &co));
   const OperatorDesc& od = *ctx.desc;
   const auto& m = *ctx.model;
-  KWS_RETURN_IF_ERROR(m.option<int8_t>(od, fc::kPadding, 0, &padding_raw));
-  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fc::kStrideW, 1, &stride_w));
-  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fc::kStrideH, 1, &stride_h));
   if (depthwise) {
     KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fd::kDepthMultiplier, 1, &d.params.depth_multiplier));
-    KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fd::kDilationW, 1, &dil_w));
-    KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fd::kDilationH, 1, &dil_h));
     KWS_RETURN_IF_ERROR(output_activation(ctx, fd::kActivation, *out, &d.params.conv.activation_min,
                                           &d.params.conv.activation_max));
     if (d.params.depth_multiplier <= 0 || d.input.c * d.params.depth_multiplier != d.channels) {
@@ -96,8 +112,6 @@ Status prepare_conv_like(const PrepareContext& ctx, bool depthwise, void* persis
       }
     }
   } else {
-    KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fc::kDilationW, 1, &dil_w));
-    KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fc::kDilationH, 1, &dil_h));
     KWS_RETURN_IF_ERROR(output_activation(ctx, fc::kActivation, *out, &d.params.conv.activation_min,
                                           &d.params.conv.activation_max));
     if (d.filter.c <= 0 || d.input.c % d.filter.c != 0) {
@@ -109,18 +123,16 @@ Status prepare_conv_like(const PrepareContext& ctx, bool depthwise, void* persis
     return Status::Error(StatusCode::kMalformedModel, "batch %d in, %d out",
                          static_cast<int>(d.input.n), static_cast<int>(d.output.n));
   }
-  Padding padding = Padding::kSame;
-  KWS_RETURN_IF_ERROR(to_padding(padding_raw, &padding));
   ConvParams& p = d.params.conv;
-  p.stride_h = stride_h;
-  p.stride_w = stride_w;
-  p.dilation_h = dil_h;
-  p.dilation_w = dil_w;
+  p.stride_h = co.stride_h;
+  p.stride_w = co.stride_w;
+  p.dilation_h = co.dil_h;
+  p.dilation_w = co.dil_w;
   int32_t out_h = 0, out_w = 0;
   KWS_RETURN_IF_ERROR(
-      compute_padding(padding, d.input.h, d.filter.h, stride_h, dil_h, &out_h, &p.pad_h));
+      compute_padding(co.padding, d.input.h, d.filter.h, co.stride_h, co.dil_h, &out_h, &p.pad_h));
   KWS_RETURN_IF_ERROR(
-      compute_padding(padding, d.input.w, d.filter.w, stride_w, dil_w, &out_w, &p.pad_w));
+      compute_padding(co.padding, d.input.w, d.filter.w, co.stride_w, co.dil_w, &out_w, &p.pad_w));
   if (out_h != d.output.h || out_w != d.output.w) {
     return Status::Error(StatusCode::kMalformedModel, "output is %dx%d, options give %dx%d",
                          static_cast<int>(d.output.h), static_cast<int>(d.output.w),
@@ -185,21 +197,13 @@ bool conv_row_window(const PrepareContext& ctx, RowWindow* w) {
       !filter->constant || (bias != nullptr && !bias->constant)) {
     return false;
   }
-  const bool depthwise = ctx.desc->builtin == op::kDepthwiseConv2d;
-  int8_t padding_raw = 0;
-  int32_t stride_h = 1, dil_h = 1;
-  const auto& m = *ctx.model;
-  const OperatorDesc& od = *ctx.desc;
-  if (!m.option<int8_t>(od, fc::kPadding, 0, &padding_raw).ok() ||
-      !m.option<int32_t>(od, fc::kStrideH, 1, &stride_h).ok() ||
-      !m.option<int32_t>(od, depthwise ? fd::kDilationH : fc::kDilationH, 1, &dil_h).ok()) {
-    return false;
-  }
-  Padding padding = Padding::kSame;
+  ConvOptions co;
+  if (!read_conv_options(ctx, ctx.desc->builtin == op::kDepthwiseConv2d, &co).ok()) return false;
+  const int32_t stride_h = co.stride_h;
+  const int32_t dil_h = co.dil_h;
   int32_t out_h = 0;
   int32_t pad_top = 0;
-  if (!to_padding(padding_raw, &padding).ok() ||
-      !compute_padding(padding, in->dims[1], filter->dims[1], stride_h, dil_h, &out_h, &pad_top)
+  if (!compute_padding(co.padding, in->dims[1], filter->dims[1], stride_h, dil_h, &out_h, &pad_top)
            .ok() ||
       stride_h <= 0 || out_h != out->dims[1]) {
     return false;
