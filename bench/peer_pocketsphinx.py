@@ -181,9 +181,13 @@ def ps_run(work, threshold, streams, cache=True):
     reused (--no-cache recomputes)."""
     path = os.path.join(work, "ps_cache", ps_cache_key(threshold, streams) + ".json")
     if cache and os.path.exists(path):
-        with open(path) as f:
-            saved = json.load(f)
-        return {k: [tuple(d) for d in v] for k, v in saved["dets"].items()}, saved["cpu"]
+        try:
+            with open(path) as f:
+                saved = json.load(f)
+            return {k: [tuple(d) for d in v] for k, v in saved["dets"].items()}, saved["cpu"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            print("peer: ignoring unreadable cache entry %s (%s); recomputing" % (path, e),
+                  file=sys.stderr)
     dets, cpu = ps_compute(work, threshold, streams)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path + ".tmp", "w") as f:

@@ -11,7 +11,9 @@ Only the metadata changes: the weights and graph are written by the same
 exporter from the same layers.
 """
 
+import os
 import re
+import struct
 import sys
 
 import numpy as np
@@ -78,13 +80,19 @@ def main():
     if len(sys.argv) != 5:
         raise SystemExit(__doc__)
     run_dir, model, tuned, out = sys.argv[1:]
-    meta = tflite_export.read_metadata(model)
+    try:
+        meta = tflite_export.read_metadata(model)
+    except (OSError, ValueError, IndexError, struct.error) as e:
+        raise SystemExit(f"{model}: not a readable .tflite model ({e})")
     if meta is None:
         raise SystemExit(f"{model}: no kwsd metadata")
     fields = dict(l.split("=", 1) for l in meta.strip().split("\n") if "=" in l)
-    q_layers = list(np.load(f"{run_dir}/q_layers.npy", allow_pickle=True))
     smoothing, keywords = tuned_point(tuned)
-    text = edited(meta, smoothing, keywords)
+    text = edited(meta, smoothing, keywords)  # refuses unknown keywords before any work
+    layers_path = f"{run_dir}/q_layers.npy"
+    if not os.path.isfile(layers_path):
+        raise SystemExit(f"{layers_path}: not found (RUN_DIR must be the training run of {model})")
+    q_layers = list(np.load(layers_path, allow_pickle=True))
     description = "kwsd %s (tools/train; operating point set by set_operating_point.py)" % (
         "/".join(keywords))
     tflite_export.export(q_layers, int(fields["window_frames"]), int(fields["mel_bins"]), text, out,
