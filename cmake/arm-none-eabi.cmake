@@ -1,5 +1,7 @@
 # Cross toolchain for the firmware: arm-none-eabi-gcc (Debian gcc-arm-none-eabi
 # + libnewlib-arm-none-eabi) targeting a Cortex-M4F, e.g. QEMU's mps2-an386.
+# Sets KWS_MCU_CPU_FLAGS and KWS_MCU_BOARD (the QEMU machine and linker script
+# firmware/ uses).
 #
 # The CPU flags are compile/link *options* rather than CMAKE_<LANG>_FLAGS_INIT:
 # a preset that sets CMAKE_<LANG>_FLAGS (ours sets the warning flags) would
@@ -26,8 +28,13 @@ set(CMAKE_SIZE "${_kws_arm_bin}/arm-none-eabi-size" CACHE FILEPATH "")
 # without our startup code and linker script.
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
-# Cortex-M4 with the single-precision FPU, hard-float calling convention.
-set(KWS_MCU_CPU_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16)
+# Cortex-M4 with the single-precision FPU, hard-float calling convention,
+# run on QEMU's mps2-an386, unless a wrapper toolchain file (e.g.
+# cmake/arm-none-eabi-m33.cmake) chose another part and board first.
+if(NOT KWS_MCU_CPU_FLAGS)
+  set(KWS_MCU_CPU_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16)
+  set(KWS_MCU_BOARD mps2-an386)
+endif()
 add_compile_options(
   ${KWS_MCU_CPU_FLAGS}
   # One section per function/object so --gc-sections drops what is unused.

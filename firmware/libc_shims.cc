@@ -16,12 +16,13 @@
 #include "firmware/decimal_float.h"
 #include "firmware/semihosting.h"
 
-extern "C" void abort() {
+// `used` on both: their callers may be outside a link-time optimised image.
+extern "C" __attribute__((used)) void abort() {
   kws::fw::semihost::print("firmware: abort() called\n");
   kws::fw::semihost::exit(3);
 }
 
-extern "C" float __wrap_strtof(const char* text, char** end) {
+extern "C" __attribute__((used)) float __wrap_strtof(const char* text, char** end) {
   const char* stop = text;
   const float value = kws::fw::decimal_to_float(text, &stop);
   if (end != nullptr) *end = const_cast<char*>(stop);

@@ -15,7 +15,8 @@
 
 #include "firmware/semihosting.h"
 
-extern "C" void* _sbrk(ptrdiff_t) {
+// `used`: referenced only from newlib (outside a link-time optimised image).
+extern "C" __attribute__((used)) void* _sbrk(ptrdiff_t) {
   errno = ENOMEM;
   return reinterpret_cast<void*>(-1);
 }

@@ -6,11 +6,17 @@ the linker map (which input file each section came from, to separate our code
 from the C/C++ runtime libraries). Dynamic figures (stack high-water mark,
 SysTick ticks per second of audio) come from one run of the image under QEMU
 with -icount shift=0, where one instruction takes 1 ns of virtual time, so the
-25 MHz SysTick counts exactly 40 instructions per tick.
+SysTick counts a fixed number of instructions per tick: 40 on mps2-an386
+(25 MHz), 50 on mps2-an505 (20 MHz).
+
+It also writes a size profile (with --profile FILE): flash bytes per object
+file and the largest functions and objects (arm-none-eabi-nm --size-sort).
 
 usage: size_report.py --elf X.elf --map X.map --size arm-none-eabi-size
-                      --nm arm-none-eabi-nm [--qemu qemu-system-arm --clip a.raw]
-                      [--mhz 80] [--out report.txt]
+                      --nm arm-none-eabi-nm [--machine mps2-an386]
+                      [--instructions-per-tick 40]
+                      [--qemu qemu-system-arm --clip a.raw]
+                      [--mhz 80] [--out report.txt] [--profile profile.txt]
 """
 import argparse
 import re
@@ -19,7 +25,6 @@ import sys
 
 FLASH_SECTIONS = {".vectors", ".text", ".model", ".rodata", ".ARM.exidx"}
 RAM_SECTIONS = {".data", ".bss"}
-INSTRUCTIONS_PER_TICK = 40  # 1e9 ns/s / 25 MHz SYSCLK, at 1 instruction per ns
 
 
 def section_sizes(size_tool, elf):
@@ -41,9 +46,10 @@ def symbol_size(nm_tool, elf, name):
     return None
 
 
-def library_bytes(map_path):
+def library_bytes(map_path, per_object=None):
     """Bytes per (output section, origin) from the map: origin is 'runtime' for
-    the toolchain's archives (libc, libm, libgcc, libstdc++), else 'ours'."""
+    the toolchain's archives (libc, libm, libgcc, libstdc++), else 'ours'.
+    With a dict `per_object`, also bytes per (output section, input file)."""
     totals = {}
     current = None
     pending_name = False
@@ -80,11 +86,37 @@ def library_bytes(map_path):
             runtime = archive is not None and not archive.group(1).startswith("libkws")
             key = (current, "runtime" if runtime else "ours")
             totals[key] = totals.get(key, 0) + size
+            if per_object is not None:
+                name = re.sub(r"^.*/", "", origin_file)
+                per_object[(current, name)] = per_object.get((current, name), 0) + size
     return totals
 
 
-def run_clip(qemu, elf, clip):
-    cmd = [qemu, "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "null",
+def write_profile(path, per_object, nm_tool, elf, top=40):
+    """Flash bytes per input file (text, rodata, model, .data image), then the
+    largest symbols."""
+    flash = FLASH_SECTIONS | {".data"}
+    by_file = {}
+    for (sec, name), size in per_object.items():
+        if sec in flash:
+            by_file[name] = by_file.get(name, 0) + size
+    out = ["flash bytes per input file (map; LTO objects show as their archive member or ltrans):"]
+    for name, size in sorted(by_file.items(), key=lambda kv: -kv[1]):
+        out.append(f"{size:8d}  {name}")
+    out.append("")
+    out.append(f"largest {top} symbols (nm --size-sort; t/T code, r/R/d/D data, b/B bss):")
+    proc = subprocess.run([nm_tool, "--size-sort", "-S", "-C", "-r", elf],
+                          capture_output=True, text=True, check=True)
+    for line in proc.stdout.splitlines()[:top]:
+        parts = line.split(None, 3)
+        if len(parts) == 4:
+            out.append(f"{int(parts[1], 16):8d}  {parts[2]}  {parts[3]}")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def run_clip(qemu, machine, elf, clip):
+    cmd = [qemu, "-M", machine, "-nographic", "-monitor", "none", "-serial", "null",
            "-semihosting-config", "enable=on,target=native", "-icount", "shift=0",
            "-kernel", elf, "-append", clip]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
@@ -102,6 +134,9 @@ def main():
     ap.add_argument("--map", required=True)
     ap.add_argument("--size", required=True)
     ap.add_argument("--nm", required=True)
+    ap.add_argument("--machine", default="mps2-an386")
+    ap.add_argument("--instructions-per-tick", type=int, default=40)
+    ap.add_argument("--profile")
     ap.add_argument("--qemu")
     ap.add_argument("--clip")
     ap.add_argument("--arena-symbol", default="kws_fw_arena")
@@ -110,7 +145,10 @@ def main():
     args = ap.parse_args()
 
     sizes = section_sizes(args.size, args.elf)
-    by_origin = library_bytes(args.map)
+    per_object = {}
+    by_origin = library_bytes(args.map, per_object)
+    if args.profile:
+        write_profile(args.profile, per_object, args.nm, args.elf)
     lines = []
     say = lines.append
 
@@ -120,7 +158,7 @@ def main():
     flash_total = code + model + data_init
     runtime_flash = sum(v for (sec, origin), v in by_origin.items()
                         if origin == "runtime" and sec in FLASH_SECTIONS | {".data"})
-    say(f"image: {args.elf}")
+    say(f"image: {args.elf} ({args.machine})")
     say(f"flash: code+rodata {code} B (text {sizes.get('.text', 0)}, rodata "
         f"{sizes.get('.rodata', 0)}, vectors {sizes.get('.vectors', 0)}, exidx "
         f"{sizes.get('.ARM.exidx', 0)}), .data init {data_init} B, model {model} B, "
@@ -136,7 +174,7 @@ def main():
         + f", stack reserved {stack} B; data+bss+stack {ram_static + stack} B")
 
     if args.qemu and args.clip:
-        rc, values, stdout = run_clip(args.qemu, args.elf, args.clip)
+        rc, values, stdout = run_clip(args.qemu, args.machine, args.elf, args.clip)
         if rc != 0:
             sys.stdout.write(stdout)
             sys.exit(f"size_report: the QEMU run on {args.clip} failed (exit {rc})")
@@ -148,7 +186,7 @@ def main():
         ticks = int(values.get("process_ticks", "0"))
         audio_s = float(values.get("audio_seconds", "0"))
         if ticks and audio_s > 0:
-            insns = ticks * INSTRUCTIONS_PER_TICK
+            insns = ticks * args.instructions_per_tick
             per_s = insns / audio_s
             duty = 100.0 * per_s / (args.mhz * 1e6)
             say(f"cost: {insns} instructions for {audio_s:.3f} s of audio = "

@@ -77,7 +77,8 @@ extern "C" {
 // Enables CP10/CP11 (the FPU) and only then enters compiled code.
 __attribute__((naked, noreturn)) void Reset_Handler() {
   asm volatile(
-      "ldr r0, =0xE000ED88\n"  // CPACR
+      "movw r0, #0xED88\n"  // CPACR, 0xE000ED88 (no literal pool to place)
+      "movt r0, #0xE000\n"
       "ldr r1, [r0]\n"
       "orr r1, r1, #(0xF << 20)\n"  // CP10 and CP11: full access
       "str r1, [r0]\n"
@@ -86,7 +87,8 @@ __attribute__((naked, noreturn)) void Reset_Handler() {
       "b kws_fw_start\n");
 }
 
-void kws_fw_start() {
+// `used`: reached only from the asm above (a link-time optimised image keeps it).
+__attribute__((used)) void kws_fw_start() {
   for (uint32_t *src = __data_load, *dst = __data_start; dst < __data_end;) *dst++ = *src++;
   for (uint32_t* dst = __bss_start; dst < __bss_end;) *dst++ = 0;
   kws::fw::paint_stack();
@@ -105,7 +107,7 @@ __attribute__((naked)) void HardFault_Handler() {
       "b kws_fw_fault\n");
 }
 
-void kws_fw_fault(const uint32_t* frame, uint32_t exc_return) {
+__attribute__((used)) void kws_fw_fault(const uint32_t* frame, uint32_t exc_return) {
   namespace cm = kws::fw::cortex_m;
   kws::fw::semihost::printf(
       "firmware: hard fault: pc=0x%08lx lr=0x%08lx cfsr=0x%08lx hfsr=0x%08lx mmfar=0x%08lx "

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "firmware/cycle_counter.h"
 #include "firmware/detection_line.h"
@@ -48,11 +49,24 @@ namespace sh = kws::fw::semihost;
 constexpr size_t kMaxChunk = 512;      // 32 ms at 16 kHz, a typical audio DMA half-buffer
 constexpr size_t kDefaultChunk = 160;  // 10 ms at 16 kHz
 
+// Storage for an object constructed at the start of main(): a global with
+// non-zero default member initialisers (ModelInfo, Pipeline) would be placed
+// in .data, its initial image held in flash and copied into RAM; this is .bss.
+template <typename T>
+class InBss {
+ public:
+  T& construct() { return *::new (static_cast<void*>(bytes_)) T(); }
+  T& get() { return *std::launder(reinterpret_cast<T*>(bytes_)); }
+
+ private:
+  alignas(T) unsigned char bytes_[sizeof(T)];
+};
+
 // Static so the stack high-water mark measures the pipeline, not these.
 kws::nn::TfliteModel g_model;
 kws::ModelClassifier g_classifier;  // the same classifier the host daemon and replay run
-kws::ModelInfo g_info;
-kws::Pipeline g_pipeline;
+InBss<kws::ModelInfo> g_info;
+InBss<kws::Pipeline> g_pipeline;
 // The front end's tables in flash (KWS_FIRMWARE_FRONTEND_TABLES), or null:
 // computed into the arena at init.
 #if KWS_FW_FRONTEND_TABLES
@@ -119,19 +133,22 @@ kws::Status load_model_info() {
   const uint8_t* text = nullptr;
   size_t len = 0;
   if (g_model.metadata("kwsd", &text, &len)) {
-    return kws::parse_model_metadata(reinterpret_cast<const char*>(text), len, &g_info);
+    return kws::parse_model_metadata(reinterpret_cast<const char*>(text), len, &g_info.get());
   }
   if (kws_model_metadata[0] == '\0') {
     return kws::Status::Error(kws::StatusCode::kMalformedModel,
                               "model has no \"kwsd\" metadata and none was compiled in");
   }
-  return kws::parse_model_metadata(kws_model_metadata, std::strlen(kws_model_metadata), &g_info);
+  return kws::parse_model_metadata(kws_model_metadata, std::strlen(kws_model_metadata),
+                                   &g_info.get());
 }
 
 }  // namespace
 
 int main() {
   kws::fw::cycle_counter_start();
+  kws::ModelInfo& info = g_info.construct();
+  kws::Pipeline& pipeline = g_pipeline.construct();
   size_t chunk = 0;
   if (!parse_command_line(&chunk)) {
     sh::print("usage: kws_demo.elf <audio.wav|audio.raw> [chunk_samples 1..512]\n");
@@ -145,10 +162,10 @@ int main() {
 
   size_t interpreter_bytes = 0;
   size_t pipeline_bytes = 0;
-  const uint32_t sliding = KWS_FW_STREAMING ? g_info.stride_frames : 0;  // stage 1 streams
+  const uint32_t sliding = KWS_FW_STREAMING ? info.stride_frames : 0;  // stage 1 streams
   st = kws::ModelClassifier::needed_bytes(g_model, &interpreter_bytes, sliding);
   if (!st.ok()) return fail(4, st, "interpreter size");
-  st = kws::Pipeline::needed_bytes(g_info, &pipeline_bytes, false, g_frontend_tables);
+  st = kws::Pipeline::needed_bytes(info, &pipeline_bytes, false, g_frontend_tables);
   if (!st.ok()) return fail(4, st, "pipeline size");
   const size_t pipeline_offset = (interpreter_bytes + 15) & ~size_t{15};
   sh::printf(
@@ -161,19 +178,19 @@ int main() {
     sh::print("error: arena too small; raise KWS_FIRMWARE_ARENA_BYTES\n");
     return 4;
   }
-  st = g_classifier.init(g_model, g_info, kws_fw_arena, interpreter_bytes, sliding);
+  st = g_classifier.init(g_model, info, kws_fw_arena, interpreter_bytes, sliding);
   if (!st.ok()) return fail(4, st, "classifier");
-  st = g_pipeline.init(g_info, &g_classifier, kws_fw_arena + pipeline_offset, pipeline_bytes,
-                       nullptr, g_frontend_tables);
+  st = pipeline.init(info, &g_classifier, kws_fw_arena + pipeline_offset, pipeline_bytes, nullptr,
+                     g_frontend_tables);
   if (!st.ok()) return fail(4, st, "pipeline");
 
   kws::fw::WavSource audio;
-  st = audio.open(g_path, g_info.frontend.sample_rate);
+  st = audio.open(g_path, info.frontend.sample_rate);
   if (!st.ok()) return fail(2, st, "audio");
-  if (audio.sample_rate() != g_info.frontend.sample_rate) {
+  if (audio.sample_rate() != info.frontend.sample_rate) {
     sh::printf("error: %s is %lu Hz, the model needs %lu Hz (the firmware does not resample)\n",
                g_path, static_cast<unsigned long>(audio.sample_rate()),
-               static_cast<unsigned long>(g_info.frontend.sample_rate));
+               static_cast<unsigned long>(info.frontend.sample_rate));
     return 2;
   }
 
@@ -185,20 +202,20 @@ int main() {
   uint64_t ticks = 0;
   for (size_t n; (n = audio.read(g_chunk, chunk)) > 0;) {
     const uint64_t t0 = kws::fw::cycle_counter_now();
-    st = g_pipeline.push(g_chunk, n, &g_sink);
+    st = pipeline.push(g_chunk, n, &g_sink);
     ticks += kws::fw::cycle_counter_now() - t0;
     if (!st.ok()) return fail(5, st, "push");
   }
 
-  const uint64_t samples = g_pipeline.samples_processed();
+  const uint64_t samples = pipeline.samples_processed();
   char seconds[32];
   kws::fw::format_fixed(seconds, sizeof seconds,
-                        static_cast<double>(samples) / g_info.frontend.sample_rate, 3);
+                        static_cast<double>(samples) / info.frontend.sample_rate, 3);
   char tick_text[24];  // 64-bit: newlib-nano's printf has no %llu
   kws::fw::format_fixed(tick_text, sizeof tick_text, static_cast<double>(ticks), 0);
   sh::printf("audio_samples=%lu audio_seconds=%s steps=%lu events=%lu process_ticks=%s\n",
              static_cast<unsigned long>(samples), seconds,
-             static_cast<unsigned long>(g_pipeline.steps()),
+             static_cast<unsigned long>(pipeline.steps()),
              static_cast<unsigned long>(g_sink.events()), tick_text);
   const size_t stream_stack = kws::fw::stack_high_water_bytes();
   sh::printf(
