@@ -54,9 +54,9 @@ class ModelStripTest : public ::testing::TestWithParam<const char*> {
                     const std::string& flags = "") {
 #ifdef KWS_PYTHON_FLATBUFFERS
     const std::string out = (dir_ / name).string();
-    const CommandResult r = run_command(shell_quote(KWS_PYTHON_FLATBUFFERS) + " " +
-                                        shell_quote(KWS_MODEL_STRIP) + " " + shell_quote(input) +
-                                        " " + shell_quote(out) + " " + flags);
+    const CommandResult r =
+        run_command(shell_quote(KWS_PYTHON_FLATBUFFERS) + " " + shell_quote(KWS_MODEL_STRIP) + " " +
+                    shell_quote(input) + " " + shell_quote(out) + " " + flags);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return r.exit_code == 0 ? out : "";
 #else
