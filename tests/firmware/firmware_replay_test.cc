@@ -2,7 +2,9 @@
 // clip with several keywords in noise (two recordings of each of up to two
 // keywords from the shared data, 1 s of gap around each, over running-tap
 // noise) goes through `kwsd replay` on the host and through kws_demo.elf under
-// QEMU; the events must agree, and the host must find at least two of them.
+// QEMU, on each target (Cortex-M4F on mps2-an386, Cortex-M33 on mps2-an505);
+// the events must agree, and the host must find at least two of them. The
+// image embeds the stripped model (tools/model_strip), the host reads the file.
 //
 // Tolerance: keyword, time_s and stage must be identical; score and peak may
 // differ by at most 4/256. The model is integer (int8 in, int8 softmax out,
@@ -94,7 +96,10 @@ std::vector<std::string> keyword_recordings(const std::string& keyword, size_t c
   return {};
 }
 
-TEST(FirmwareReplayTest, DeviceDetectionsMatchHostReplay) {
+class FirmwareReplayTest : public ::testing::TestWithParam<Target> {};
+
+TEST_P(FirmwareReplayTest, DeviceDetectionsMatchHostReplay) {
+  const Target& target = GetParam();
   const std::string missing = missing_cross_tools();
   if (!missing.empty()) GTEST_SKIP() << missing;
 #ifndef KWS_KWSD_BIN
@@ -147,7 +152,8 @@ TEST(FirmwareReplayTest, DeviceDetectionsMatchHostReplay) {
   if (parts.size() < 3) GTEST_SKIP() << "fewer than three keyword recordings in shared data";
   KWS_REQUIRE_SHARED(noise, "noise/speech_commands/running_tap.flac");
 
-  const fs::path dir = fs::temp_directory_path() / ("kws_fw_replay." + std::to_string(::getpid()));
+  const fs::path dir = fs::temp_directory_path() / ("kws_fw_replay." + std::string(target.name) +
+                                                    "." + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::string concat = "sox";
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -183,9 +189,10 @@ TEST(FirmwareReplayTest, DeviceDetectionsMatchHostReplay) {
   std::string args = "-DKWS_FIRMWARE_MODEL=" + shell_quote(model) +
                      " -DKWS_FIRMWARE_METADATA=" + shell_quote(device_metadata) +
                      " -DKWS_FIRMWARE_ARENA_BYTES=65536";
-  const CommandResult built = build_firmware({"kws_demo"}, args);
+  const CommandResult built = build_firmware({"kws_demo"}, args, target);
   ASSERT_EQ(built.exit_code, 0) << built.output;
-  const CommandResult device = run_qemu(image_path("kws_demo"), clip + " 160");
+  const CommandResult device =
+      run_qemu(image_path("kws_demo", target), clip + " 160", true, target);
   ASSERT_EQ(device.exit_code, 0) << device.output;
   fs::remove_all(dir);
 
@@ -206,6 +213,9 @@ TEST(FirmwareReplayTest, DeviceDetectionsMatchHostReplay) {
   EXPECT_EQ(find_value(device.output, "audio_samples").empty(), false) << device.output;
 #endif
 }
+
+INSTANTIATE_TEST_SUITE_P(Targets, FirmwareReplayTest, ::testing::Values(kCortexM4, kCortexM33),
+                         TargetName());
 
 }  // namespace
 }  // namespace kws::testing::firmware

@@ -66,22 +66,24 @@ std::string missing_cross_tools() {
   return "firmware tests need" + missing + "; run tools/bootstrap.sh";
 }
 
-std::string firmware_build_dir() { return KWS_FIRMWARE_BUILD_DIR; }
+std::string firmware_build_dir(const Target& target) {
+  return std::string(KWS_FIRMWARE_BUILD_DIR) + target.build_suffix;
+}
 
-std::string image_path(const std::string& name) {
-  return firmware_build_dir() + "/bin/" + name + ".elf";
+std::string image_path(const std::string& name, const Target& target) {
+  return firmware_build_dir(target) + "/bin/" + name + ".elf";
 }
 
 CommandResult build_firmware(const std::vector<std::string>& targets,
-                             const std::string& extra_cmake_args) {
-  const std::string dir = firmware_build_dir();
+                             const std::string& extra_cmake_args, const Target& target) {
+  const std::string dir = firmware_build_dir(target);
   std::filesystem::create_directories(dir);
   FileLock lock(dir + "/.kws_test_build.lock");
   const std::string cmake = shell_quote(KWS_CMAKE_COMMAND);
   if (!extra_cmake_args.empty() || !std::filesystem::exists(dir + "/build.ninja")) {
-    CommandResult configured =
-        run_command("cd " + shell_quote(KWS_SOURCE_DIR) + " && " + cmake + " --preset mcu -B " +
-                    shell_quote(dir) + " " + extra_cmake_args);
+    CommandResult configured = run_command(
+        "cd " + shell_quote(KWS_SOURCE_DIR) + " && " + cmake + " --preset " + target.preset +
+        " -B " + shell_quote(dir) + " " + KWS_FIRMWARE_HOST_TOOLS + " " + extra_cmake_args);
     if (configured.exit_code != 0) return configured;
   }
   std::string command = cmake + " --build " + shell_quote(dir);
@@ -89,10 +91,11 @@ CommandResult build_firmware(const std::vector<std::string>& targets,
   return run_command(command);
 }
 
-CommandResult run_qemu(const std::string& image, const std::string& append, bool icount) {
-  std::string command =
-      "timeout 300 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial null "
-      "-semihosting-config enable=on,target=native";
+CommandResult run_qemu(const std::string& image, const std::string& append, bool icount,
+                       const Target& target) {
+  std::string command = std::string("timeout 300 qemu-system-arm -M ") + target.machine +
+                        " -nographic -monitor none -serial null "
+                        "-semihosting-config enable=on,target=native";
   if (icount) command += " -icount shift=0";
   command += " -kernel " + shell_quote(image);
   if (!append.empty()) command += " -append " + shell_quote(append);

@@ -193,7 +193,11 @@ TEST_P(ModelStripTest, TfliteCompatibleFormKeepsZeroPointsAndComputesTheSame) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ShippedModels, ModelStripTest,
-                         ::testing::Values("kwsd_default.tflite", "kwsd_default_stage2.tflite"));
+                         ::testing::Values("kwsd_default.tflite", "kwsd_default_stage2.tflite"),
+                         [](const ::testing::TestParamInfo<const char*>& p) {
+                           std::string name = p.param;
+                           return name.substr(0, name.find('.'));
+                         });
 
 TEST(ModelStripToolTest, RejectsAFileThatIsNotAModelWithOneLine) {
 #ifndef KWS_PYTHON_FLATBUFFERS
