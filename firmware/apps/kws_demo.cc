@@ -75,7 +75,7 @@ const kws::FrontendTables* const g_frontend_tables = kws_frontend_tables;
 const kws::FrontendTables* const g_frontend_tables = nullptr;
 #endif
 int16_t g_chunk[kMaxChunk];
-char g_path[200];
+const char* g_path = "";  // points into the command line buffer
 
 class PrintingSink final : public kws::EventSink {
  public:
@@ -118,8 +118,8 @@ bool parse_command_line(size_t* chunk) {
   const char* image = next_token(&cursor);
   const char* path = next_token(&cursor);
   const char* chunk_text = next_token(&cursor);
-  if (image == nullptr || path == nullptr || std::strlen(path) >= sizeof g_path) return false;
-  std::strcpy(g_path, path);
+  if (image == nullptr || path == nullptr) return false;
+  g_path = path;
   *chunk = kDefaultChunk;
   if (chunk_text != nullptr) {
     const long n = std::strtol(chunk_text, nullptr, 10);
