@@ -164,6 +164,25 @@ void tensor_lifetime(const TfliteModel& model, const RunPlan& rp, uint32_t r, in
   if (*first != INT32_MAX && *last < *first) *last = *first;
 }
 
+// Tensor `t` of run `r` as the runtime sees it: a branch input fed by a
+// constant operand of its IF (converters pass a branch's weights that way) is
+// that constant, so it is neither planned nor copied.
+TensorDesc effective_desc(const TfliteModel& model, const RunPlan& rp, uint32_t r, uint32_t t) {
+  TensorDesc d = model.tensor(rp.sg[r], t);
+  if (r == 0 || d.data != nullptr) return d;
+  const I32List ins = model.inputs(rp.sg[r]);
+  const I32List operands = model.op_inputs(0, rp.caller[r]);
+  for (uint32_t i = 0; i < ins.size() && i + 1 < operands.size(); ++i) {
+    if (ins[i] != static_cast<int32_t>(t) || operands[i + 1] < 0) continue;
+    const TensorDesc src = model.tensor(0, static_cast<uint32_t>(operands[i + 1]));
+    if (src.data != nullptr && src.type == d.type && src.bytes == d.bytes) {
+      d.data = src.data;
+      d.buffer = src.buffer;
+    }
+  }
+  return d;
+}
+
 void fill_runtime_tensor(const TensorDesc& d, RuntimeTensor* rt) {
   *rt = RuntimeTensor{};
   rt->type = d.type;
@@ -307,7 +326,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
     const uint32_t sg = rp.sg[r];
     for (uint32_t t = 0; t < model.num_tensors(sg); ++t) {
       const uint32_t g = rp.tensor_base[r] + t;
-      const TensorDesc d = model.tensor(sg, t);
+      const TensorDesc d = effective_desc(model, rp, r, t);
       size_t tensor_bytes = d.bytes;
       const InputShape* shape = nullptr;
       if (r == 0) {
@@ -516,7 +535,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
             continue;
           }
           RuntimeTensor& rt = local[n];
-          fill_runtime_tensor(model.tensor(sg, static_cast<uint32_t>(t)), &rt);
+          fill_runtime_tensor(effective_desc(model, rp, r, static_cast<uint32_t>(t)), &rt);
           const uint32_t g = tbase + static_cast<uint32_t>(t);
           local_global[n] = g;
 #if KWS_NN_FLOAT32

@@ -30,20 +30,19 @@ Status check_branch(const PrepareContext& ctx, int32_t sg, const char* which) {
   const I32List ins = m.inputs(s);
   const I32List outs = m.outputs(s);
   if (ins.size() + 1 != ctx.num_inputs() || outs.size() != ctx.num_outputs()) {
-    return Status::Error(StatusCode::kMalformedModel,
-                         "%s subgraph %d has %u inputs and %u outputs, IF %u and %u", which,
-                         static_cast<int>(sg), static_cast<unsigned>(ins.size()),
-                         static_cast<unsigned>(outs.size()), static_cast<unsigned>(ctx.num_inputs() - 1),
-                         static_cast<unsigned>(ctx.num_outputs()));
+    return Status::Error(
+        StatusCode::kMalformedModel, "%s subgraph %d has %u inputs and %u outputs, IF %u and %u",
+        which, static_cast<int>(sg), static_cast<unsigned>(ins.size()),
+        static_cast<unsigned>(outs.size()), static_cast<unsigned>(ctx.num_inputs() - 1),
+        static_cast<unsigned>(ctx.num_outputs()));
   }
   for (uint32_t i = 0; i < ins.size(); ++i) {
     const RuntimeTensor* a = ctx.input(i + 1);
     const TensorDesc b = m.tensor(s, static_cast<uint32_t>(ins[i]));
     if (a == nullptr || a->type != b.type || a->bytes != b.bytes) {
-      return Status::Error(StatusCode::kMalformedModel,
-                           "input %u does not match input %u of %s subgraph %d",
-                           static_cast<unsigned>(i + 1), static_cast<unsigned>(i), which,
-                           static_cast<int>(sg));
+      return Status::Error(
+          StatusCode::kMalformedModel, "input %u does not match input %u of %s subgraph %d",
+          static_cast<unsigned>(i + 1), static_cast<unsigned>(i), which, static_cast<int>(sg));
     }
   }
   for (uint32_t i = 0; i < outs.size(); ++i) {
@@ -73,10 +72,12 @@ Status prepare_if(const PrepareContext& ctx, void* persistent, OpMemory* mem) {
   // The outputs take the branches' shapes, which must agree.
   const TfliteModel& m = *ctx.model;
   for (uint32_t i = 0; i < ctx.num_outputs(); ++i) {
-    const TensorDesc a = m.tensor(static_cast<uint32_t>(then_sg),
-                                  static_cast<uint32_t>(m.outputs(static_cast<uint32_t>(then_sg))[i]));
-    const TensorDesc b = m.tensor(static_cast<uint32_t>(else_sg),
-                                  static_cast<uint32_t>(m.outputs(static_cast<uint32_t>(else_sg))[i]));
+    const TensorDesc a =
+        m.tensor(static_cast<uint32_t>(then_sg),
+                 static_cast<uint32_t>(m.outputs(static_cast<uint32_t>(then_sg))[i]));
+    const TensorDesc b =
+        m.tensor(static_cast<uint32_t>(else_sg),
+                 static_cast<uint32_t>(m.outputs(static_cast<uint32_t>(else_sg))[i]));
     RuntimeTensor* out = ctx.output(i);
     if (a.bytes != b.bytes || a.num_dims != b.num_dims || out->constant) {
       return Status::Error(StatusCode::kMalformedModel, "output %u: branch shapes differ",

@@ -133,8 +133,7 @@ Status prepare_conv(const PrepareContext& ctx, void* persistent, OpMemory* mem) 
                                       &d.output.w, &p.pad_w));
   const int32_t shape[4] = {d.output.n, d.output.h, d.output.w, d.output.c};
   KWS_RETURN_IF_ERROR(set_shape(ctx.output(0), 4, shape));
-  KWS_RETURN_IF_ERROR(
-      conv_f32_buffer_size(p, d.input, d.filter, d.output, &mem->scratch_bytes));
+  KWS_RETURN_IF_ERROR(conv_f32_buffer_size(p, d.input, d.filter, d.output, &mem->scratch_bytes));
   const size_t scratch = mem->scratch_bytes;
   KWS_RETURN_IF_ERROR(store(persistent, mem, d));
   mem->scratch_bytes = scratch;
@@ -208,8 +207,10 @@ Status prepare_fc(const PrepareContext& ctx, void* persistent, OpMemory* mem) {
   const auto& m = *ctx.model;
   int8_t format = 0;
   bool keep_dims = false;
-  KWS_RETURN_IF_ERROR(m.option<int8_t>(*ctx.desc, field::fully_connected::kWeightsFormat, 0, &format));
-  KWS_RETURN_IF_ERROR(m.option<bool>(*ctx.desc, field::fully_connected::kKeepNumDims, false, &keep_dims));
+  KWS_RETURN_IF_ERROR(
+      m.option<int8_t>(*ctx.desc, field::fully_connected::kWeightsFormat, 0, &format));
+  KWS_RETURN_IF_ERROR(
+      m.option<bool>(*ctx.desc, field::fully_connected::kKeepNumDims, false, &keep_dims));
   if (format != 0) return Status::Error(StatusCode::kUnsupported, "shuffled weights format");
   FcF32Data d;
   d.dims.output_depth = filter->dims[0];
@@ -347,7 +348,8 @@ Status prepare_unary(const PrepareContext& ctx, UnaryF32Op op, void* persistent,
   UnaryF32Data d;
   d.op = op;
   if (op == UnaryF32Op::kLeakyRelu) {
-    KWS_RETURN_IF_ERROR(ctx.model->option<float>(*ctx.desc, field::leaky_relu::kAlpha, 0.0f, &d.alpha));
+    KWS_RETURN_IF_ERROR(
+        ctx.model->option<float>(*ctx.desc, field::leaky_relu::kAlpha, 0.0f, &d.alpha));
   }
   KWS_RETURN_IF_ERROR(same_shape(*ctx.input(0), ctx.output(0)));
   d.size = static_cast<int32_t>(elements(*ctx.input(0)));
@@ -423,7 +425,8 @@ Status prepare_reduce(const PrepareContext& ctx, void* persistent, OpMemory* mem
     d.axis_mask |= 1u << a;
   }
   bool keep_dims = false;
-  KWS_RETURN_IF_ERROR(ctx.model->option<bool>(*ctx.desc, field::reducer::kKeepDims, false, &keep_dims));
+  KWS_RETURN_IF_ERROR(
+      ctx.model->option<bool>(*ctx.desc, field::reducer::kKeepDims, false, &keep_dims));
   int32_t shape[kMaxDims];
   int rank = 0;
   for (int i = 0; i < d.input.rank; ++i) {
@@ -617,8 +620,8 @@ Status prepare_reshape(const PrepareContext& ctx, void*, OpMemory*) {
     known = n;
   }
   if (known != n) {
-    return Status::Error(StatusCode::kMalformedModel, "new shape has %zu values, input %zu",
-                         known, n);
+    return Status::Error(StatusCode::kMalformedModel, "new shape has %zu values, input %zu", known,
+                         n);
   }
   return set_shape(out, rank, shape);
 }
@@ -632,8 +635,8 @@ Status prepare_expand_dims(const PrepareContext& ctx, void*, OpMemory*) {
   int32_t axis = read_i32(*axis_t, 0);
   if (axis < 0) axis += in->num_dims + 1;
   if (axis < 0 || axis > in->num_dims || in->num_dims >= kMaxDims) {
-    return Status::Error(StatusCode::kMalformedModel, "axis %d for rank %d",
-                         static_cast<int>(axis), in->num_dims);
+    return Status::Error(StatusCode::kMalformedModel, "axis %d for rank %d", static_cast<int>(axis),
+                         in->num_dims);
   }
   int32_t shape[kMaxDims];
   int r = 0;
@@ -684,8 +687,8 @@ const OpKernel kSubF32Kernel = {"SUB", prepare_sub, eval_binary, nullptr};
 const OpKernel kMulF32Kernel = {"MUL", prepare_mul, eval_binary, nullptr};
 const OpKernel kMaximumF32Kernel = {"MAXIMUM", prepare_maximum, eval_binary, nullptr};
 const OpKernel kMinimumF32Kernel = {"MINIMUM", prepare_minimum, eval_binary, nullptr};
-const OpKernel kGreaterEqualF32Kernel = {"GREATER_EQUAL", prepare_greater_equal,
-                                         eval_greater_equal, nullptr};
+const OpKernel kGreaterEqualF32Kernel = {"GREATER_EQUAL", prepare_greater_equal, eval_greater_equal,
+                                         nullptr};
 const OpKernel kLeakyReluF32Kernel = {"LEAKY_RELU", prepare_leaky_relu, eval_unary, nullptr};
 const OpKernel kRsqrtF32Kernel = {"RSQRT", prepare_rsqrt, eval_unary, nullptr};
 const OpKernel kLogF32Kernel = {"LOG", prepare_log, eval_unary, nullptr};

@@ -11,8 +11,7 @@ Status batch_matmul_f32(const Shape& ls, const float* lhs, bool adj_x, const Sha
   KWS_RETURN_IF_ERROR(internal::check_shape("batch_matmul_f32", "rhs", rs));
   KWS_RETURN_IF_ERROR(internal::check_shape("batch_matmul_f32", "output", os));
   const int32_t r = ls.rank;
-  if (lhs == nullptr || rhs == nullptr || out == nullptr || r < 2 || rs.rank != r ||
-      os.rank != r) {
+  if (lhs == nullptr || rhs == nullptr || out == nullptr || r < 2 || rs.rank != r || os.rank != r) {
     return Status::Error(StatusCode::kInvalidArgument,
                          "batch_matmul_f32: null tensor or ranks differ (need equal ranks >= 2)");
   }

@@ -15,19 +15,16 @@ Status binary_f32(BinaryF32Op op, float act_min, float act_max, const Dims4& a_d
   };
   switch (op) {
     case BinaryF32Op::kAdd:
-      internal::for_each_broadcast(a_d, b_d, out_d, [&](int64_t i, int64_t j, int64_t o) {
-        out[o] = clamp(a[i] + b[j]);
-      });
+      internal::for_each_broadcast(
+          a_d, b_d, out_d, [&](int64_t i, int64_t j, int64_t o) { out[o] = clamp(a[i] + b[j]); });
       return Status::Ok();
     case BinaryF32Op::kSub:
-      internal::for_each_broadcast(a_d, b_d, out_d, [&](int64_t i, int64_t j, int64_t o) {
-        out[o] = clamp(a[i] - b[j]);
-      });
+      internal::for_each_broadcast(
+          a_d, b_d, out_d, [&](int64_t i, int64_t j, int64_t o) { out[o] = clamp(a[i] - b[j]); });
       return Status::Ok();
     case BinaryF32Op::kMul:
-      internal::for_each_broadcast(a_d, b_d, out_d, [&](int64_t i, int64_t j, int64_t o) {
-        out[o] = clamp(a[i] * b[j]);
-      });
+      internal::for_each_broadcast(
+          a_d, b_d, out_d, [&](int64_t i, int64_t j, int64_t o) { out[o] = clamp(a[i] * b[j]); });
       return Status::Ok();
     case BinaryF32Op::kMaximum:
       internal::for_each_broadcast(a_d, b_d, out_d, [&](int64_t i, int64_t j, int64_t o) {

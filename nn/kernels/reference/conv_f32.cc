@@ -51,7 +51,8 @@ Status conv_f32(const Scratch&, const ConvF32Params& p, const Dims4& in_d, const
               if (ix < 0 || ix >= in_d.w) continue;
               const float* x =
                   input + ((static_cast<int64_t>(b) * in_d.h + iy) * in_d.w + ix) * in_d.c + ic0;
-              const float* w = filter + ((static_cast<int64_t>(oc) * f_d.h + fy) * f_d.w + fx) * f_d.c;
+              const float* w =
+                  filter + ((static_cast<int64_t>(oc) * f_d.h + fy) * f_d.w + fx) * f_d.c;
               for (int32_t ic = 0; ic < f_d.c; ++ic) acc += x[ic] * w[ic];
             }
           }
