@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -120,6 +121,35 @@ TEST(OwwFloat, EmbeddingModelMatchesOnnxWithin1e4Relative) {
                                              &emb.data[static_cast<size_t>(w) * 96], 96));
     }
     EXPECT_LE(worst, 1e-4) << "max |a-b| / max(|b|, 1) over the checked windows";
+  }
+}
+
+// Streaming (InterpreterOptions::stream_shift_rows = 8, the 80 ms step of
+// openWakeWord's 76-frame window) gives bit-identical embeddings to full
+// invokes on windows sliding by 8 mel frames, and computes only new rows.
+TEST(OwwFloat, EmbeddingModelStreamedBy8RowsIsBitIdentical) {
+  KWS_REQUIRE_SHARED(model_path, std::string(kDir) + "embedding_model.tflite");
+  KWS_REQUIRE_SHARED(mel_path, std::string(kDir) + "reference/jarvis_first.mel.npy");
+  Loaded full, streamed;
+  ASSERT_TRUE(load(model_path, &full));
+  InterpreterOptions options;
+  options.stream_shift_rows = 8;
+  ASSERT_TRUE(load(model_path, &streamed, options));
+  // Every op but the last convolution (one output row) keeps rows.
+  EXPECT_EQ(streamed.interp.streamed_ops(), streamed.interp.num_ops() - 1);
+  const NpyArray mel = npy(mel_path);
+  const int64_t windows = full_check() ? (mel.shape[0] - 76) / 8 + 1 : 4;
+  for (int64_t w = 0; w < windows; ++w) {
+    for (Loaded* m : {&full, &streamed}) {
+      float* x = f32_input(m->interp, 0);
+      for (size_t i = 0; i < 76 * 32; ++i) {
+        x[i] = mel.data[static_cast<size_t>(w) * 8 * 32 + i] / 10.0f + 2.0f;
+      }
+      ASSERT_TRUE(m->interp.invoke().ok());
+    }
+    EXPECT_EQ(streamed.interp.last_invoke_streamed(), w > 0);
+    EXPECT_EQ(std::memcmp(full.interp.output(0).data, streamed.interp.output(0).data, 96 * 4), 0)
+        << "window " << w;
   }
 }
 

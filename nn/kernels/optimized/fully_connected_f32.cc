@@ -63,7 +63,8 @@ __attribute__((target("avx2,fma"))) void fc_avx2(const FullyConnectedDims& d, fl
       __m256 a = _mm256_setzero_ps();
       float t = 0.0f;
       int32_t i = 0;
-      for (; i + 8 <= n; i += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(w + i), a);
+      for (; i + 8 <= n; i += 8)
+        a = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(w + i), a);
       for (; i < n; ++i) t += x[i] * w[i];
       y[o] = finish(hsum_avx2(a) + t, bias, o, lo, hi);
     }
@@ -91,7 +92,8 @@ void fc_neon(const FullyConnectedDims& d, float lo, float hi, const float* input
       int32_t i = 0;
       for (; i + 4 <= n; i += 4) a = vfmaq_f32(a, vld1q_f32(x + i), vld1q_f32(w + i));
       for (; i < n; ++i) t += x[i] * w[i];
-      output[static_cast<int64_t>(b) * d.output_depth + o] = finish(vaddvq_f32(a) + t, bias, o, lo, hi);
+      output[static_cast<int64_t>(b) * d.output_depth + o] =
+          finish(vaddvq_f32(a) + t, bias, o, lo, hi);
     }
   }
 }
