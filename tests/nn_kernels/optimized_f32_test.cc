@@ -61,9 +61,9 @@ void check_conv(const ConvCase& k, uint32_t seed, bool exact) {
   ASSERT_TRUE(opt::conv_f32_buffer_size(p, in, f, out, &scratch_bytes).ok());
   test::AlignedScratch scratch(scratch_bytes);
   ASSERT_TRUE(ref::conv_f32({}, p, in, x.data(), f, w.data(), b.data(), out, ref_out.data()).ok());
-  ASSERT_TRUE(opt::conv_f32(scratch.scratch(), p, in, x.data(), f, w.data(), b.data(), out,
-                            opt_out.data())
-                  .ok());
+  ASSERT_TRUE(
+      opt::conv_f32(scratch.scratch(), p, in, x.data(), f, w.data(), b.data(), out, opt_out.data())
+          .ok());
   ConvF32Params pa = p;
   pa.activation_min = -3.40282347e38f;
   const std::vector<float> ax = abs_of(x), aw = abs_of(w), ab = abs_of(b);
@@ -79,12 +79,12 @@ void check_conv(const ConvCase& k, uint32_t seed, bool exact) {
 }
 
 const ConvCase kCases[] = {
-    {6, 34, 1, 24, 3, 3, 1, 1, 1, Padding::kValid},    // backbone first layer
-    {4, 32, 24, 24, 1, 3, 1, 1, 1, Padding::kSame},    // 1x3, W padded
-    {5, 9, 24, 24, 3, 1, 1, 1, 1, Padding::kValid},    // 3x1
+    {6, 34, 1, 24, 3, 3, 1, 1, 1, Padding::kValid},  // backbone first layer
+    {4, 32, 24, 24, 1, 3, 1, 1, 1, Padding::kSame},  // 1x3, W padded
+    {5, 9, 24, 24, 3, 1, 1, 1, 1, Padding::kValid},  // 3x1
     {4, 2, 96, 20, 3, 1, 1, 1, 1, Padding::kValid},
-    {9, 7, 13, 5, 3, 3, 2, 1, 1, Padding::kSame},      // off the SIMD width, odd width
-    {8, 9, 16, 7, 2, 3, 1, 2, 2, Padding::kSame},      // dilation 2
+    {9, 7, 13, 5, 3, 3, 2, 1, 1, Padding::kSame},        // off the SIMD width, odd width
+    {8, 9, 16, 7, 2, 3, 1, 2, 2, Padding::kSame},        // dilation 2
     {1, 832, 1, 9, 1, 512, 1, 160, 1, Padding::kValid},  // melspectrogram DFT (3 frames)
 };
 
