@@ -36,15 +36,16 @@ ToolRun run_tool(const std::string& args) {
 std::string temp_file(const std::string& name, const std::vector<uint8_t>& bytes) {
   const std::string path = ::testing::TempDir() + "/" + name;
   std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   return path;
 }
 
 TEST(ModelInfo, ShippedModelLoadsAndShowsOpsTensorsMetadata) {
   const ToolRun r = run_tool(std::string(KWS_REPO_DIR) + "/models/kwsd_default.tflite");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  for (const char* want : {"subgraph 0:", "op counts:", "CONV_2D", "INT8", "scale ",
-                           "\"kwsd\" (", "kwsd_metadata=1", "kwsd runtime: loads (arena "}) {
+  for (const char* want : {"subgraph 0:", "op counts:", "CONV_2D", "INT8", "scale ", "\"kwsd\" (",
+                           "kwsd_metadata=1", "kwsd runtime: loads (arena "}) {
     EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
   }
 }
@@ -95,8 +96,7 @@ TEST(ModelInfo, ResizableFloatModelLoadsWithInputShape) {
       << fixed.out;
   const ToolRun resized = run_tool("--no-tensors --input-shape 1,1760 " + mel);
   EXPECT_EQ(resized.exit_code, 0) << resized.out;
-  EXPECT_NE(resized.out.find("output 0: FLOAT32 [1, 1, 8, 32]"), std::string::npos)
-      << resized.out;
+  EXPECT_NE(resized.out.find("output 0: FLOAT32 [1, 1, 8, 32]"), std::string::npos) << resized.out;
 }
 
 }  // namespace
