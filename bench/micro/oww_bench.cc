@@ -6,15 +6,15 @@
 // second).
 //
 // KWS_BENCH_OWW_PROFILE=1 also prints, once, the embedding model's per-op
-// MACs and time (time of invoke_ops(o + 1) minus invoke_ops(o), best of 20)
+// MACs and CPU time (Interpreter::invoke_op, median of 41 runs)
 // and the MACs a streamed invoke computes.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -119,15 +119,24 @@ void run_model(benchmark::State& state, const std::string& path, int32_t samples
   state.SetLabel(std::string(nn::kernels_variant()) + "/" + nn::kernels_isa());
 }
 
-double seconds_of(nn::Interpreter& in, uint32_t ops) {
-  double best = 1e9;
-  for (int rep = 0; rep < 20; ++rep) {
-    const auto t0 = std::chrono::steady_clock::now();
-    (void)in.invoke_ops(ops);
-    const auto t1 = std::chrono::steady_clock::now();
-    best = std::min(best, std::chrono::duration<double>(t1 - t0).count());
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// Thread CPU time of op `o` alone (its inputs made by invoke_ops(o)), median
+// of 41 runs (a loaded machine preempts).
+double seconds_of(nn::Interpreter& in, uint32_t o) {
+  (void)in.invoke_ops(o);
+  std::vector<double> t;
+  for (int rep = 0; rep < 41; ++rep) {
+    const double t0 = thread_cpu_seconds();
+    (void)in.invoke_op(o);
+    t.push_back(thread_cpu_seconds() - t0);
   }
-  return best;
+  std::nth_element(t.begin(), t.begin() + 20, t.end());
+  return t[20];
 }
 
 void print_profile(const std::string& path) {
@@ -149,22 +158,22 @@ void print_profile(const std::string& path) {
     const nn::TensorView out = streamed.interp.tensor(static_cast<uint32_t>(d.outputs[0]));
     share[st.op] = static_cast<double>(out.dims[1] - st.first_row) / out.dims[1];
   }
-  std::fprintf(stderr, "op  name         MACs       streamed MACs  full time (us)\n");
-  double prev = 0.0;
+  std::fprintf(stderr, "op  name         MACs       streamed MACs  full CPU time (us)\n");
+  double sum = 0.0;
   int64_t total = 0;
   double total_streamed = 0.0;
   for (uint32_t o = 0; o < full.interp.num_ops(); ++o) {
-    const double t = seconds_of(full.interp, o + 1);
+    const double t = seconds_of(full.interp, o);
     const int64_t macs = op_macs(full.model, o);
     total += macs;
     total_streamed += static_cast<double>(macs) * share[o];
     std::fprintf(stderr, "%2u  %-12s %9lld  %12.0f  %8.1f\n", static_cast<unsigned>(o),
                  nn::builtin_op_name(full.model.op_builtin(0, o)), static_cast<long long>(macs),
-                 static_cast<double>(macs) * share[o], (t - prev) * 1e6);
-    prev = t;
+                 static_cast<double>(macs) * share[o], t * 1e6);
+    sum += t;
   }
-  std::fprintf(stderr, "total: %lld MACs full, %.0f MACs streamed; full invoke %.1f us\n",
-               static_cast<long long>(total), total_streamed, prev * 1e6);
+  std::fprintf(stderr, "total: %lld MACs full, %.0f MACs streamed; sum of op times %.1f us\n",
+               static_cast<long long>(total), total_streamed, sum * 1e6);
 }
 
 }  // namespace

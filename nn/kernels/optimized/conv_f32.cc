@@ -35,6 +35,25 @@ size_t zero_row_bytes(const Dims4& filter) {
          ~size_t{31};
 }
 
+// Filters whose rows are shorter than a SIMD register (fw * ic < 8, e.g. the
+// backbone's first 3x3 convolution on one channel) run with the output
+// channels in the lanes instead, from a copy of the filter transposed to
+// [tap][oc] (oc padded to 8) made in scratch on each call.
+bool lanes_over_channels(const Dims4& filter) {
+  return filter.w * filter.c < 8 && filter.h * filter.w * filter.c <= 64;
+}
+
+int32_t padded_channels(const Dims4& filter) { return (filter.n + 7) / 8 * 8; }
+
+size_t packed_bytes(const Dims4& filter) {
+  if (!lanes_over_channels(filter)) return 0;
+  return static_cast<size_t>(filter.h) * static_cast<size_t>(filter.w) *
+         static_cast<size_t>(filter.c) * static_cast<size_t>(padded_channels(filter)) *
+         sizeof(float);
+}
+
+size_t scratch_bytes(const Dims4& filter) { return zero_row_bytes(filter) + packed_bytes(filter); }
+
 // One output pixel's receptive field as contiguous runs: a filter row whose
 // taps all fall inside the input is one run of fw * ic values (NHWC and OHWI
 // are both contiguous along w, c), a row at the W border one run per tap, a
@@ -150,6 +169,28 @@ __attribute__((target("avx2,fma"))) void pixels_avx2(const Pixel* px, int64_t ws
   }
 }
 
+// One pixel, output channels in the lanes: out[oc] = sum over (tap, ic) in
+// the reference's order of x * w, packed[t][oc] = filter[oc][t].
+__attribute__((target("avx2,fma"))) void pixel_lanes_avx2(const Pixel& px, const float* packed,
+                                                          int32_t oc_padded, const float* bias,
+                                                          const ConvF32Params& p, int32_t out_c,
+                                                          float* out) {
+  for (int32_t oc = 0; oc < out_c; oc += 8) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int32_t k = 0; k < px.count; ++k) {
+      const Segment& sg = px.seg[k];
+      for (int32_t i = 0; i < sg.len; ++i) {
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(sg.x[i]),
+                              _mm256_loadu_ps(packed + (sg.w_off + i) * oc_padded + oc), acc);
+      }
+    }
+    float s[8];
+    _mm256_storeu_ps(s, acc);
+    const int32_t n = out_c - oc < 8 ? out_c - oc : 8;
+    for (int32_t j = 0; j < n; ++j) out[oc + j] = finish(s[j], bias, oc + j, p);
+  }
+}
+
 bool avx2_fma() {
   static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return ok && std::strcmp(arch::simd().isa, "avx2") == 0;
@@ -229,7 +270,7 @@ Status conv_f32_buffer_size(const ConvF32Params&, const Dims4&, const Dims4& fil
     return Status::Error(StatusCode::kInvalidArgument, "conv_f32_buffer_size: bytes is null");
   }
   KWS_RETURN_IF_ERROR(internal::check_dims("conv_f32_buffer_size", "filter", filter));
-  *bytes = zero_row_bytes(filter);
+  *bytes = scratch_bytes(filter);
   return Status::Ok();
 }
 
@@ -240,7 +281,7 @@ Status conv_f32(const Scratch& scratch, const ConvF32Params& p, const Dims4& in_
   if (in_d.c != f_d.c) {
     return ref::conv_f32(scratch, p, in_d, input, f_d, filter, bias, out_d, output);
   }
-  KWS_RETURN_IF_ERROR(internal::check_scratch("conv_f32", scratch, zero_row_bytes(f_d)));
+  KWS_RETURN_IF_ERROR(internal::check_scratch("conv_f32", scratch, scratch_bytes(f_d)));
   float* zero = static_cast<float*>(scratch.data);
   std::memset(zero, 0, static_cast<size_t>(f_d.c) * sizeof(float));
   const int64_t wstride = static_cast<int64_t>(f_d.h) * f_d.w * f_d.c;
@@ -249,6 +290,20 @@ Status conv_f32(const Scratch& scratch, const ConvF32Params& p, const Dims4& in_
   if (avx2_fma()) arm = Arm::kAvx2;
 #elif KWS_NN_F32_NEON
   arm = Arm::kNeon;
+#endif
+#if KWS_NN_F32_X86
+  const int32_t oc_padded = padded_channels(f_d);
+  float* packed = nullptr;
+  if (arm == Arm::kAvx2 && lanes_over_channels(f_d)) {
+    packed = reinterpret_cast<float*>(static_cast<uint8_t*>(scratch.data) + zero_row_bytes(f_d));
+    const int32_t taps = f_d.h * f_d.w * f_d.c;
+    for (int32_t t = 0; t < taps; ++t) {
+      for (int32_t oc = 0; oc < oc_padded; ++oc) {
+        packed[t * oc_padded + oc] =
+            oc < f_d.n ? filter[static_cast<int64_t>(oc) * taps + t] : 0.0f;
+      }
+    }
+  }
 #endif
   constexpr int32_t kMaxPixels = 3;
   Pixel px[kMaxPixels];
@@ -273,7 +328,11 @@ Status conv_f32(const Scratch& scratch, const ConvF32Params& p, const Dims4& in_
         switch (arm) {
 #if KWS_NN_F32_X86
           case Arm::kAvx2:
-            if (npx == 3) {
+            if (packed != nullptr) {
+              for (int32_t q = 0; q < npx; ++q) {
+                pixel_lanes_avx2(px[q], packed, oc_padded, bias, p, out_d.c, out[q]);
+              }
+            } else if (npx == 3) {
               pixels_avx2<3>(px, wstride, filter, bias, p, out_d.c, out);
             } else if (npx == 2) {
               pixels_avx2<2>(px, wstride, filter, bias, p, out_d.c, out);
