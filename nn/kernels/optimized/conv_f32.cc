@@ -14,16 +14,8 @@
 
 #include "nn/kernels/internal/validate.h"
 #include "nn/kernels/optimized.h"
-#include "nn/kernels/optimized/simd.h"
+#include "nn/kernels/optimized/f32_arch.h"
 #include "nn/kernels/reference.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#define KWS_NN_F32_X86 1
-#include <immintrin.h>
-#elif defined(__ARM_NEON) && defined(__aarch64__)
-#define KWS_NN_F32_NEON 1
-#include <arm_neon.h>
-#endif
 
 namespace kws::nn::opt {
 namespace {
@@ -77,9 +69,7 @@ bool same_layout(const Pixel& a, const Pixel& b) {
 }
 
 inline float finish(float acc, const float* bias, int32_t oc, const ConvF32Params& p) {
-  if (bias != nullptr) acc += bias[oc];
-  acc = acc < p.activation_min ? p.activation_min : acc;
-  return acc > p.activation_max ? p.activation_max : acc;
+  return arch::bias_clamp(acc, bias, oc, p.activation_min, p.activation_max);
 }
 
 // out[oc] for one pixel, scalar, in the reference's order.
@@ -191,11 +181,6 @@ __attribute__((target("avx2,fma"))) void pixel_lanes_avx2(const Pixel& px, const
   }
 }
 
-bool avx2_fma() {
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return ok && std::strcmp(arch::simd().isa, "avx2") == 0;
-}
-
 #endif  // KWS_NN_F32_X86
 
 #if KWS_NN_F32_NEON
@@ -287,7 +272,7 @@ Status conv_f32(const Scratch& scratch, const ConvF32Params& p, const Dims4& in_
   const int64_t wstride = static_cast<int64_t>(f_d.h) * f_d.w * f_d.c;
   enum class Arm { kScalar, kAvx2, kNeon } arm = Arm::kScalar;
 #if KWS_NN_F32_X86
-  if (avx2_fma()) arm = Arm::kAvx2;
+  if (arch::avx2_fma()) arm = Arm::kAvx2;
 #elif KWS_NN_F32_NEON
   arm = Arm::kNeon;
 #endif
