@@ -3,6 +3,8 @@
 #include <FLAC/stream_decoder.h>
 #include <sndfile.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -40,6 +42,57 @@ void flac_error(const FLAC__StreamDecoder*, FLAC__StreamDecoderErrorStatus statu
     check->first = status;
     check->error_sample = check->samples;
   }
+}
+
+const char* file_kind(const std::filesystem::file_status& st) {
+  switch (st.type()) {
+    case std::filesystem::file_type::fifo:
+      return "a FIFO";
+    case std::filesystem::file_type::socket:
+      return "a socket";
+    case std::filesystem::file_type::character:
+      return "a character device";
+    case std::filesystem::file_type::block:
+      return "a block device";
+    default:
+      return "not a plain file";
+  }
+}
+
+// A canonical 16-bit PCM WAV header with no data is 44 bytes.
+constexpr uintmax_t kMinimalWavBytes = 44;
+
+// libsndfile reads a WAV whose data chunk is longer than the file up to the
+// end of the file and only says so in its log ("data : 32000 (should be
+// 15978)"): a truncated file would pass as a shorter one. A declared length of
+// 0xFFFFFFFF or near 2^31 is a stream writer's "unknown", not a truncation;
+// 0 is reported as "no audio" by the caller.
+std::string wav_truncation(SNDFILE* file) {
+  char log[8192] = {};
+  sf_command(file, SFC_GET_LOG_INFO, log, sizeof log);
+  const char* at = std::strstr(log, "\ndata : ");
+  if (at == nullptr) return {};
+  unsigned long long declared = 0, present = 0;
+  if (std::sscanf(at, "\ndata : %llu (should be %llu)", &declared, &present) != 2) return {};
+  if (declared == 0 || declared >= 0x7fff0000ull || declared <= present) return {};
+  return "the header says " + std::to_string(declared) + " bytes of audio, the file holds " +
+         std::to_string(present);
+}
+
+Result<uint64_t> count_frames(SNDFILE* file, int channels) {
+  using R = Result<uint64_t>;
+  std::vector<float> block(4096 * static_cast<size_t>(channels));
+  uint64_t total = 0;
+  for (;;) {
+    const sf_count_t got = sf_readf_float(file, block.data(), 4096);
+    if (got < 0 || sf_error(file) != SF_ERR_NO_ERROR) {
+      return R::failure("read error after " + std::to_string(total) +
+                        " frames (libsndfile: " + sf_strerror(file) + ")");
+    }
+    if (got == 0) break;
+    total += static_cast<uint64_t>(got);
+  }
+  return R::success(total);
 }
 
 }  // namespace
@@ -82,9 +135,12 @@ Result<std::unique_ptr<AudioFileReader>> AudioFileReader::open(const std::string
   const fs::file_status st = fs::status(path, ec);
   if (!fs::exists(st)) return R::failure(path + ": no such file");
   if (fs::is_directory(st)) return R::failure(path + ": is a directory, not an audio file");
-  if (fs::is_regular_file(st) && fs::file_size(path, ec) == 0) {
-    return R::failure(path + ": empty file (0 bytes)");
+  // A FIFO, socket or device would block sf_open or cannot be re-read.
+  if (!fs::is_regular_file(st)) {
+    return R::failure(path + ": not a regular file (" + file_kind(st) + "), not an audio file");
   }
+  const uintmax_t bytes = fs::file_size(path, ec);
+  if (bytes == 0) return R::failure(path + ": empty file (0 bytes)");
   std::unique_ptr<AudioFileReader> r(new AudioFileReader());
   r->path_ = path;
   SF_INFO sf{};
@@ -95,13 +151,46 @@ Result<std::unique_ptr<AudioFileReader>> AudioFileReader::open(const std::string
   }
   r->info_.sample_rate = static_cast<uint32_t>(sf.samplerate);
   r->info_.channels = static_cast<uint32_t>(sf.channels);
-  r->info_.frames = sf.frames > 0 ? static_cast<uint64_t>(sf.frames) : 0;
   r->info_.format = format_name(sf.format);
   if (sf.channels <= 0 || sf.channels > static_cast<int>(kMaxChannels)) {
     return R::failure(path + ": unsupported channel count " + std::to_string(sf.channels) +
                       " (1.." + std::to_string(kMaxChannels) + ")");
   }
-  if (sf.frames <= 0) return R::failure(path + ": contains no audio (0 frames)");
+  if (sf.samplerate <= 0) {
+    return R::failure(path + ": invalid sample rate " + std::to_string(sf.samplerate));
+  }
+  sf_count_t frames = sf.frames;
+  if (frames < 0 || frames == SF_COUNT_MAX) {
+    // "Length unknown" (a FLAC or other stream written to a pipe, whose header
+    // was never finished): count the frames by reading to the end, then open
+    // again (reopening works where sf_seek does not, e.g. a FLAC without frames).
+    Result<uint64_t> counted = count_frames(r->file_, sf.channels);
+    if (!counted) return R::failure(path + ": " + counted.error());
+    frames = static_cast<sf_count_t>(*counted);
+    r->info_.length_was_unknown = true;
+    sf_close(r->file_);
+    SF_INFO again{};
+    r->file_ = sf_open(path.c_str(), SFM_READ, &again);
+    if (r->file_ == nullptr || again.channels != sf.channels || again.samplerate != sf.samplerate) {
+      return R::failure(path + ": changed while being read (libsndfile: " + sf_strerror(r->file_) +
+                        ")");
+    }
+  }
+  r->info_.frames = static_cast<uint64_t>(frames);
+  if ((sf.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV) {
+    if (std::string cut = wav_truncation(r->file_); !cut.empty()) {
+      return R::failure(path + ": truncated: " + cut);
+    }
+  }
+  if (frames == 0) {
+    if ((sf.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV && bytes > kMinimalWavBytes) {
+      return R::failure(path + ": contains no audio (its header says 0 frames, yet " +
+                        std::to_string(bytes) +
+                        " bytes follow: a WAV written to a pipe whose header was never "
+                        "finished? `sox --ignore-length` repairs it)");
+    }
+    return R::failure(path + ": contains no audio (0 frames)");
+  }
   if ((sf.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_FLAC) {
     if (std::string problem = verify_flac(path); !problem.empty()) {
       return R::failure(path + ": " + problem);
@@ -144,12 +233,16 @@ Result<bool> AudioFileReader::read(std::vector<int16_t>* out, size_t block_frame
 }
 
 Result<std::vector<int16_t>> read_audio_file(const std::string& path, uint32_t target_rate) {
+  constexpr double kMaxReserveSamples = 16000.0 * 3600.0;  // one hour at 16 kHz
   using R = Result<std::vector<int16_t>>;
   auto reader = AudioFileReader::open(path, target_rate);
   if (!reader) return R::failure(reader.error());
   std::vector<int16_t> samples;
   const double ratio = static_cast<double>(target_rate) / (*reader)->info().sample_rate;
-  samples.reserve(static_cast<size_t>(static_cast<double>((*reader)->info().frames) * ratio) + 64);
+  // info().frames is what was counted or a header's claim (checked while
+  // reading); cap the reservation so a lying header cannot make it throw.
+  const double expected = static_cast<double>((*reader)->info().frames) * ratio;
+  samples.reserve(static_cast<size_t>(std::min(expected, kMaxReserveSamples)) + 64);
   for (;;) {
     Result<bool> more = (*reader)->read(&samples, 16384);
     if (!more) return R::failure(more.error());

@@ -1,8 +1,9 @@
 // Audio files (WAV, FLAC, OGG, ... anything libsndfile reads) as mono int16
 // at a target rate, read in blocks so an hour-long file never sits in memory.
 //
-// Every failure is one line naming the file: missing file, empty file, not
-// audio, no audio frames, unsupported channel count (0 or > 8), damaged or
+// Every failure is one line naming the file: missing file, not a regular
+// file (directory, FIFO, device), empty file, not audio, no audio frames
+// (including a header that says 0 frames), unsupported channel count (0 or > 8), damaged or
 // truncated data (FLAC frames are CRC-checked by libFLAC before decoding,
 // since libsndfile silently skips damaged FLAC frames).
 #pragma once
@@ -23,8 +24,11 @@ namespace kws::audio {
 struct AudioFileInfo {
   uint32_t sample_rate = 0;  // of the file
   uint32_t channels = 0;
-  uint64_t frames = 0;  // per channel, as the header states
-  std::string format;   // e.g. "FLAC", "WAV"
+  uint64_t frames = 0;  // per channel: as the header states, or counted (below)
+  // The header said "length unknown" (a stream written to a pipe): open()
+  // read the file through once to count the frames.
+  bool length_was_unknown = false;
+  std::string format;  // e.g. "FLAC", "WAV"
 };
 
 class AudioFileReader {

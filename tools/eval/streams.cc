@@ -93,7 +93,8 @@ std::vector<StreamSpec> plan_positive_streams(const std::vector<LabelledClip>& c
 }
 
 Result<std::vector<StreamSpec>> plan_negative_streams(const std::vector<NegativeFile>& files,
-                                                      double max_stream_s) {
+                                                      double max_stream_s,
+                                                      std::vector<std::string>* skipped) {
   using R = Result<std::vector<StreamSpec>>;
   std::vector<StreamSpec> out;
   StreamSpec cur;
@@ -108,6 +109,10 @@ Result<std::vector<StreamSpec>> plan_negative_streams(const std::vector<Negative
   };
   for (const NegativeFile& f : files) {
     auto reader = audio::AudioFileReader::open(f.path, 16000);
+    if (!reader && skipped != nullptr) {
+      skipped->push_back("skipped negative " + reader.error());
+      continue;
+    }
     if (!reader) return R::failure("negatives: " + reader.error());
     const auto& info = (*reader)->info();
     const double seconds =
@@ -127,7 +132,10 @@ Result<BuiltStream> build_negative_stream(const StreamSpec& spec, uint32_t rate)
   BuiltStream out;
   for (const std::string& f : spec.files) {
     auto samples = audio::read_audio_file(f, rate);
-    if (!samples) return R::failure("negatives: " + samples.error());
+    if (!samples) {  // e.g. truncated: found only now, after planning opened it
+      out.warnings.push_back("skipped negative " + samples.error());
+      continue;
+    }
     out.audio.insert(out.audio.end(), samples->begin(), samples->end());
   }
   return R::success(std::move(out));
