@@ -184,9 +184,9 @@ Result<std::unique_ptr<AudioFileReader>> AudioFileReader::open(const std::string
   }
   if (frames == 0) {
     if ((sf.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV && bytes > kMinimalWavBytes) {
-      return R::failure(path + ": contains no audio (its header says 0 frames, yet " +
+      return R::failure(path + ": contains no audio (its header says 0 frames, but the file has " +
                         std::to_string(bytes) +
-                        " bytes follow: a WAV written to a pipe whose header was never "
+                        " bytes: a WAV written to a pipe whose header was never "
                         "finished? `sox --ignore-length` repairs it)");
     }
     return R::failure(path + ": contains no audio (0 frames)");

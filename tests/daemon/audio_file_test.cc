@@ -143,8 +143,10 @@ TEST_F(AudioFile, WavWithUnfinishedHeaderIsRefusedWithTheRepair) {
   ASSERT_EQ(b.substr(36, 4), "data");
   for (size_t i = 40; i < 44; ++i) b[i] = 0;
   const std::string broken = write_bytes("w0.wav", b);
-  EXPECT_THAT(read_audio_file(broken, 16000).error(),
-              HasSubstr("w0.wav: contains no audio (its header says 0 frames, yet 3244 bytes"));
+  EXPECT_THAT(
+      read_audio_file(broken, 16000).error(),
+      HasSubstr(
+          "w0.wav: contains no audio (its header says 0 frames, but the file has 3244 bytes"));
 }
 
 TEST_F(AudioFile, WavWithMaximalDataLengthIsReadToTheEnd) {

@@ -76,9 +76,9 @@ class EveryCli : public ::testing::TestWithParam<Cli> {};
 TEST_P(EveryCli, InjectedExceptionIsOneLineAndExitCode70) {
   for (const std::string fault : {"throw", "bad_alloc", "thread"}) {
     const CommandRun r = RunCommand("KWS_FAULT_INJECT=" + fault + " " + GetParam().command);
-    ASSERT_TRUE(WIFEXITED(r.status)) << GetParam().command << " (" << fault << "): status "
-                                     << r.status << "\n"
-                                     << r.err;
+    ASSERT_TRUE(WIFEXITED(r.status))
+        << GetParam().command << " (" << fault << "): status " << r.status << "\n"
+        << r.err;
     EXPECT_EQ(WEXITSTATUS(r.status), kInternalErrorExit) << fault << ": " << r.err;
     const std::string what = fault == "throw"       ? "fault injected (KWS_FAULT_INJECT=throw)"
                              : fault == "bad_alloc" ? "out of memory"
@@ -87,23 +87,24 @@ TEST_P(EveryCli, InjectedExceptionIsOneLineAndExitCode70) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Tools, EveryCli,
-    ::testing::Values(Cli{"kwsd", KWS_BIN_KWSD " --check-config"},
-                      Cli{"kwsd", KWS_BIN_KWSD " replay --help"},
-                      Cli{"kws-eval", KWS_BIN_EVAL " --help"},
-                      Cli{"kws-tune", KWS_BIN_TUNE " --help"},
-                      Cli{"kws-features", KWS_BIN_FEATURES " --help"},
-                      Cli{"kws-wyoming", KWS_BIN_WYOMING " --help"},
-                      Cli{"kws_modelgen", KWS_BIN_MODELGEN " --help"},
-                      Cli{"kws_frontend_tables", KWS_BIN_FRONTEND_TABLES " --help"}),
-    [](const ::testing::TestParamInfo<Cli>& p) {
-      std::string n = std::string(p.param.name) + "_" + std::to_string(p.index);
-      for (char& c : n) {
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      }
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Tools, EveryCli,
+                         ::testing::Values(Cli{"kwsd", KWS_BIN_KWSD " --check-config"},
+                                           Cli{"kwsd", KWS_BIN_KWSD " replay --help"},
+                                           Cli{"kws-eval", KWS_BIN_EVAL " --help"},
+                                           Cli{"kws-tune", KWS_BIN_TUNE " --help"},
+                                           Cli{"kws-features", KWS_BIN_FEATURES " --help"},
+                                           Cli{"kws-wyoming", KWS_BIN_WYOMING " --help"},
+                                           Cli{"kws_modelgen", KWS_BIN_MODELGEN " --help"},
+                                           Cli{"kws_frontend_tables",
+                                               KWS_BIN_FRONTEND_TABLES " --help"}),
+                         [](const ::testing::TestParamInfo<Cli>& p) {
+                           std::string n =
+                               std::string(p.param.name) + "_" + std::to_string(p.index);
+                           for (char& c : n) {
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return n;
+                         });
 
 }  // namespace
 }  // namespace kws
