@@ -416,6 +416,12 @@ TEST_F(KwsdProcessTest, Stage2ExternalVerifierDecidesByExitCode) {
            kwsd.err().find("stage 2: verifier rejected 'jarvis'") != std::string::npos;
   })) << kwsd.out()
       << kwsd.err();
+  // Stopping kills hooks still running: wait for the events hook's line first
+  // (under load it was still running at SIGTERM once in 16 rounds of
+  // tools/repeat-under-load.sh).
+  EXPECT_TRUE(testing::wait_for(
+      [&] { return Count(testing::slurp(dir_ + "/hook.out"), "\n") >= 1; }))
+      << kwsd.err();
   kwsd.signal(SIGTERM);
   EXPECT_TRUE(CleanExit(kwsd.wait())) << kwsd.err();
   const std::string out = kwsd.out();
