@@ -158,7 +158,38 @@ rc=$?
 [[ $rc != 0 ]] && grep -q "names 2 missing file(s)" odd.err ||
   fail "kws-eval manifest with fifo/folder: exit $rc: $(cat odd.err)"
 
-# 4. A Wyoming client sends each file's bytes as the stream's audio: every
+# 4. tools/train-keyword --check-inputs: the front end over --positives, as
+#    training reads it; bad files would be skipped and are listed. (Folder
+#    scans take regular files with audio extensions: no FIFO, no folder.)
+if /usr/bin/python3 -c 'import numpy, torch' 2>/dev/null; then
+  KWS_FEATURES=$bin/kws-features run "$repo/tools/train-keyword" probe --positives bad \
+    --check-inputs >/dev/null 2>train.err
+  rc=$?
+  nlisted=$(find bad -maxdepth 1 -type f \( -name '*.wav' -o -name '*.flac' -o -name '*.mp3' -o \
+    -name '*.ogg' \) | wc -l)
+  [[ $rc == 1 ]] || fail "train-keyword --check-inputs: exit $rc: $(tail -2 train.err)"
+  grep -q "checked $nlisted files: $((nlisted - nbad + 2)) readable, $((nbad - 2)) would be skipped" \
+    train.err || fail "train-keyword: $(tail -1 train.err)"
+  for f in $files; do
+    line=$(grep -F "features: skipped bad/$f: " train.err)
+    want=${expect[$f]}
+    if [[ $f == folder.wav || $f == fifo.wav ]]; then
+      outcome["train|$f"]="not listed (folder scan: regular files)"
+    elif [[ $f == opus.opus ]]; then
+      outcome["train|$f"]="not listed (.opus is not among its extensions)"
+    elif [[ $want == bad* ]]; then
+      [[ $line == *"${want#bad }"* ]] || fail "train-keyword $f: '$line'"
+      outcome["train|$f"]="skipped (listed, counted)"
+    else
+      [[ -z $line ]] || fail "train-keyword $f: $line"
+      outcome["train|$f"]="processed"
+    fi
+  done
+else
+  for f in $files; do outcome["train|$f"]="n/a (no python3-torch)"; done
+fi
+
+# 5. A Wyoming client sends each file's bytes as the stream's audio: every
 #    stream gets an answer and the server keeps serving.
 "$bin/kws-wyoming" --model "$model" --listen 127.0.0.1:0 >wyoming.log 2>&1 &
 wy_pid=$!
@@ -195,14 +226,14 @@ if grep -qE "terminate called|Aborted|core dumped|AddressSanitizer|runtime error
 fi
 
 if [[ $markdown == --markdown ]]; then
-  echo "| file | kwsd replay | kws-features | kws-eval / kws-tune | Wyoming (bytes as PCM) |"
-  echo "|---|---|---|---|---|"
+  echo "| file | kwsd replay | kws-features | kws-eval / kws-tune | train-keyword --check-inputs | Wyoming (bytes as PCM) |"
+  echo "|---|---|---|---|---|---|"
   for f in $files; do
-    echo "| \`$f\` | ${outcome[replay|$f]} | ${outcome[features|$f]} | ${outcome[eval|$f]} | ${outcome[wyoming|$f]} |"
+    echo "| \`$f\` | ${outcome[replay|$f]} | ${outcome[features|$f]} | ${outcome[eval|$f]} | ${outcome[train|$f]} | ${outcome[wyoming|$f]} |"
   done
 fi
 if ((failures > 0)); then
   echo "bad-audio matrix: $failures failure(s)" >&2
   exit 1
 fi
-echo "bad-audio matrix: $nall files x 5 tools, every outcome as expected"
+echo "bad-audio matrix: $nall files x 6 tools, every outcome as expected"
