@@ -28,7 +28,22 @@ struct FlacCheck {
   FLAC__StreamDecoderErrorStatus first = FLAC__STREAM_DECODER_ERROR_STATUS_LOST_SYNC;
   uint64_t error_sample = 0;
   uint64_t samples = 0;
+  // Decoding from memory (open_memory): the bytes and the read position.
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  size_t pos = 0;
 };
+
+FLAC__StreamDecoderReadStatus flac_mem_read(const FLAC__StreamDecoder*, FLAC__byte buffer[],
+                                            size_t* bytes, void* user) {
+  auto* c = static_cast<FlacCheck*>(user);
+  const size_t n = std::min(*bytes, c->size - c->pos);
+  if (n > 0) std::memcpy(buffer, c->data + c->pos, n);
+  c->pos += n;
+  *bytes = n;
+  return n == 0 ? FLAC__STREAM_DECODER_READ_STATUS_END_OF_STREAM
+                : FLAC__STREAM_DECODER_READ_STATUS_CONTINUE;
+}
 
 FLAC__StreamDecoderWriteStatus flac_write(const FLAC__StreamDecoder*, const FLAC__Frame* frame,
                                           const FLAC__int32* const[], void* user) {
@@ -97,14 +112,24 @@ Result<uint64_t> count_frames(SNDFILE* file, int channels) {
 
 }  // namespace
 
-std::string verify_flac(const std::string& path) {
+namespace {
+
+// path, or (path empty) the bytes data[0, size).
+std::string verify_flac_source(const std::string& path, const uint8_t* data, size_t size) {
   FLAC__StreamDecoder* decoder = FLAC__stream_decoder_new();
   if (decoder == nullptr) return "out of memory";
   FLAC__stream_decoder_set_md5_checking(decoder, true);
   FlacCheck check;
+  check.data = data;
+  check.size = size;
   std::string problem;
-  if (FLAC__stream_decoder_init_file(decoder, path.c_str(), flac_write, nullptr, flac_error,
-                                     &check) != FLAC__STREAM_DECODER_INIT_STATUS_OK) {
+  const FLAC__StreamDecoderInitStatus init =
+      path.empty()
+          ? FLAC__stream_decoder_init_stream(decoder, flac_mem_read, nullptr, nullptr, nullptr,
+                                             nullptr, flac_write, nullptr, flac_error, &check)
+          : FLAC__stream_decoder_init_file(decoder, path.c_str(), flac_write, nullptr, flac_error,
+                                           &check);
+  if (init != FLAC__STREAM_DECODER_INIT_STATUS_OK) {
     problem = "cannot open as FLAC";
   } else {
     const bool ok = FLAC__stream_decoder_process_until_end_of_stream(decoder);
@@ -121,6 +146,43 @@ std::string verify_flac(const std::string& path) {
   }
   FLAC__stream_decoder_delete(decoder);
   return problem;
+}
+
+// libsndfile's virtual I/O over AudioFileReader's memory bytes.
+sf_count_t vio_length(void* user) {
+  return static_cast<sf_count_t>(static_cast<MemorySource*>(user)->size);
+}
+sf_count_t vio_seek(sf_count_t offset, int whence, void* user) {
+  auto* m = static_cast<MemorySource*>(user);
+  const sf_count_t base = whence == SEEK_SET   ? 0
+                          : whence == SEEK_CUR ? m->pos
+                                               : static_cast<sf_count_t>(m->size);
+  const sf_count_t to = base + offset;
+  if (to < 0 || to > static_cast<sf_count_t>(m->size)) return -1;
+  m->pos = to;
+  return m->pos;
+}
+sf_count_t vio_read(void* ptr, sf_count_t count, void* user) {
+  auto* m = static_cast<MemorySource*>(user);
+  const sf_count_t left = static_cast<sf_count_t>(m->size) - m->pos;
+  const sf_count_t n = std::max<sf_count_t>(0, std::min(count, left));
+  if (n > 0) std::memcpy(ptr, m->data + m->pos, static_cast<size_t>(n));
+  m->pos += n;
+  return n;
+}
+sf_count_t vio_write(const void*, sf_count_t, void*) { return 0; }
+sf_count_t vio_tell(void* user) { return static_cast<MemorySource*>(user)->pos; }
+
+}  // namespace
+
+std::string verify_flac(const std::string& path) { return verify_flac_source(path, nullptr, 0); }
+
+SNDFILE* AudioFileReader::open_sndfile(SF_INFO* info) {
+  *info = SF_INFO{};
+  if (memory_.data == nullptr) return sf_open(path_.c_str(), SFM_READ, info);
+  static SF_VIRTUAL_IO vio = {vio_length, vio_seek, vio_read, vio_write, vio_tell};
+  memory_.pos = 0;
+  return sf_open_virtual(&vio, SFM_READ, info, &memory_);
 }
 
 AudioFileReader::~AudioFileReader() {
@@ -143,8 +205,27 @@ Result<std::unique_ptr<AudioFileReader>> AudioFileReader::open(const std::string
   if (bytes == 0) return R::failure(path + ": empty file (0 bytes)");
   std::unique_ptr<AudioFileReader> r(new AudioFileReader());
   r->path_ = path;
+  return open_common(std::move(r), bytes, target_rate);
+}
+
+Result<std::unique_ptr<AudioFileReader>> AudioFileReader::open_memory(const void* data, size_t size,
+                                                                      const std::string& name,
+                                                                      uint32_t target_rate) {
+  using R = Result<std::unique_ptr<AudioFileReader>>;
+  if (size == 0) return R::failure(name + ": empty file (0 bytes)");
+  std::unique_ptr<AudioFileReader> r(new AudioFileReader());
+  r->path_ = name;
+  r->memory_.data = static_cast<const uint8_t*>(data);
+  r->memory_.size = size;
+  return open_common(std::move(r), size, target_rate);
+}
+
+Result<std::unique_ptr<AudioFileReader>> AudioFileReader::open_common(
+    std::unique_ptr<AudioFileReader> r, uintmax_t bytes, uint32_t target_rate) {
+  using R = Result<std::unique_ptr<AudioFileReader>>;
+  const std::string& path = r->path_;
   SF_INFO sf{};
-  r->file_ = sf_open(path.c_str(), SFM_READ, &sf);
+  r->file_ = r->open_sndfile(&sf);
   if (r->file_ == nullptr) {
     return R::failure(path + ": not a readable audio file (libsndfile: " + sf_strerror(nullptr) +
                       ")");
@@ -170,7 +251,7 @@ Result<std::unique_ptr<AudioFileReader>> AudioFileReader::open(const std::string
     r->info_.length_was_unknown = true;
     sf_close(r->file_);
     SF_INFO again{};
-    r->file_ = sf_open(path.c_str(), SFM_READ, &again);
+    r->file_ = r->open_sndfile(&again);
     if (r->file_ == nullptr || again.channels != sf.channels || again.samplerate != sf.samplerate) {
       return R::failure(path + ": changed while being read (libsndfile: " + sf_strerror(r->file_) +
                         ")");
@@ -192,7 +273,10 @@ Result<std::unique_ptr<AudioFileReader>> AudioFileReader::open(const std::string
     return R::failure(path + ": contains no audio (0 frames)");
   }
   if ((sf.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_FLAC) {
-    if (std::string problem = verify_flac(path); !problem.empty()) {
+    if (std::string problem = r->memory_.data != nullptr
+                                  ? verify_flac_source("", r->memory_.data, r->memory_.size)
+                                  : verify_flac(path);
+        !problem.empty()) {
       return R::failure(path + ": " + problem);
     }
   }

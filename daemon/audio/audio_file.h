@@ -18,6 +18,7 @@
 #include "daemon/audio/resampler.h"
 
 typedef struct sf_private_tag SNDFILE;
+struct SF_INFO;
 
 namespace kws::audio {
 
@@ -31,6 +32,12 @@ struct AudioFileInfo {
   std::string format;  // e.g. "FLAC", "WAV"
 };
 
+struct MemorySource {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  int64_t pos = 0;
+};
+
 class AudioFileReader {
  public:
   ~AudioFileReader();
@@ -39,6 +46,13 @@ class AudioFileReader {
 
   static Result<std::unique_ptr<AudioFileReader>> open(const std::string& path,
                                                        uint32_t target_rate);
+
+  // The same from bytes in memory (libsndfile's virtual I/O; the fuzzer and
+  // callers that hold a file's bytes). `name` stands for the path in errors.
+  // The bytes must outlive the reader.
+  static Result<std::unique_ptr<AudioFileReader>> open_memory(const void* data, size_t size,
+                                                              const std::string& name,
+                                                              uint32_t target_rate);
 
   const AudioFileInfo& info() const { return info_; }
   const std::string& path() const { return path_; }
@@ -52,9 +66,14 @@ class AudioFileReader {
 
  private:
   AudioFileReader() = default;
+  static Result<std::unique_ptr<AudioFileReader>> open_common(std::unique_ptr<AudioFileReader> r,
+                                                              uintmax_t bytes,
+                                                              uint32_t target_rate);
+  SNDFILE* open_sndfile(SF_INFO* info);  // from path_ or memory_, from the start
 
   std::string path_;
   AudioFileInfo info_;
+  MemorySource memory_;  // data == nullptr: read path_
   SNDFILE* file_ = nullptr;
   std::unique_ptr<Resampler> resampler_;
   std::vector<float> block_;

@@ -170,6 +170,33 @@ TEST_F(AudioFile, TruncatedWavIsRefused) {
                         "holds 1000"));
 }
 
+// open_memory (the audio fuzzer's way in) reads what open() reads, and fails
+// the same way, for WAV, FLAC of unknown length and the 0-sample FLAC.
+TEST_F(AudioFile, MemoryBytesReadLikeTheFile) {
+  const std::string wav = write("m.wav", sine(300.0, 44100, 5000), 44100, 1);
+  const std::string flac =
+      write_bytes("s.flac", as_streamed_flac(write("k.flac", sine(300.0, 16000, 5000), 16000, 1,
+                                                   SF_FORMAT_FLAC | SF_FORMAT_PCM_16)));
+  for (const std::string& path : {wav, flac}) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto reader = AudioFileReader::open_memory(b.data(), b.size(), "mem", 16000);
+    ASSERT_TRUE(reader.ok()) << reader.error();
+    std::vector<int16_t> got;
+    for (;;) {
+      Result<bool> more = (*reader)->read(&got, 1000);
+      ASSERT_TRUE(more.ok()) << more.error();
+      if (!*more) break;
+    }
+    EXPECT_EQ(got, *read_audio_file(path, 16000)) << path;
+  }
+  const std::string zero = zero_sample_flac();
+  EXPECT_EQ(AudioFileReader::open_memory(zero.data(), zero.size(), "z", 16000).error(),
+            "z: contains no audio (0 frames)");
+  EXPECT_EQ(AudioFileReader::open_memory(zero.data(), 0, "e", 16000).error(),
+            "e: empty file (0 bytes)");
+}
+
 TEST_F(AudioFile, FifoIsRefusedWithoutBlocking) {
   const std::string path = (dir_ / "fifo.wav").string();
   ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
