@@ -19,5 +19,6 @@ secs=${1:-3600}
 speed=${2:-8}
 kwsd=${3:-build/release/bin/kwsd}
 dir=$(mktemp -d /tmp/kwsd-soak.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
+[[ -n ${KWS_SOAK_KEEP:-} ]] || trap 'rm -rf "$dir"' EXIT
+[[ -n ${KWS_SOAK_KEEP:-} ]] && echo "soak: keeping $dir" >&2
 python3 tools/soak/soak.py --kwsd "$kwsd" --audio-seconds "$secs" --speed "$speed" --dir "$dir"

@@ -147,6 +147,10 @@ def main():
     ready = b""
     while b"READY=1" not in ready:
         ready += notify.recv(4096)
+    # Keep reading the notify socket, as systemd does: a full datagram queue
+    # (net.unix.max_dgram_qlen, 10 by default) blocks sd_notify in the daemon.
+    notify.settimeout(None)
+    threading.Thread(target=lambda: [notify.recv(4096) for _ in iter(int, 1)], daemon=True).start()
     good_client = LineClient(sock)
     good_client.start()
     never_reads = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
