@@ -28,6 +28,7 @@
 #include "bench/alloc_counter.h"
 #include "bench/bench_data.h"
 #include "daemon/audio/audio_file.h"
+#include "daemon/guarded_main.h"
 #include "daemon/model/model_runtime.h"
 #include "nn/interpreter.h"
 #include "nn/kernels/kernels.h"
@@ -147,7 +148,7 @@ struct CountingSink final : kws::EventSink {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int tool_main(int argc, char** argv) {
   Options o;
   o.model = kws::bench::repo_dir() + "/models/kwsd_default.tflite";
   o.speech_dir = kws::bench::shared_data_dir() + "/speech/librispeech_train_clean_100";
@@ -244,4 +245,8 @@ int main(int argc, char** argv) {
     std::printf("allocations_in_push=unavailable (no allocator hook in this build)\n");
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return kws::guarded_main("kws-bench-pipeline", [&] { return tool_main(argc, argv); });
 }

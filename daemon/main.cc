@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "daemon/guarded_main.h"
 #include "daemon/replay/replay_command.h"
 #include "daemon/service/service_main.h"
 #include "daemon/service/shipped_files.h"
@@ -25,7 +26,7 @@ void usage() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int tool_main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "replay") == 0) {
     return kws::replay::replay_main(argc - 1, argv + 1, kws::daemon::default_stage2_model_path());
   }
@@ -35,4 +36,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   return kws::daemon::service_main(argc, argv);
+}
+
+int main(int argc, char** argv) {
+  return kws::guarded_main("kwsd", [&] { return tool_main(argc, argv); });
 }

@@ -17,6 +17,8 @@ PACKAGES=(
   # training, synthetic speech, plots
   python3 python3-numpy python3-torch python3-flatbuffers python3-scipy python3-matplotlib
   espeak-ng flite sox libsox-fmt-all
+  # the bad-input corpus (tools/make-bad-audio.sh) and tools/repeat-under-load.sh
+  flac opus-tools stress
   # the peer engine compared in bench/
   pocketsphinx pocketsphinx-en-us
 )

@@ -4,8 +4,9 @@
 
 #include "bench/micro/inference_bench.h"
 #include "bench/micro/kernels_bench.h"
+#include "daemon/guarded_main.h"
 
-int main(int argc, char** argv) {
+static int tool_main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   kws::bench::register_kernel_benchmarks();
@@ -14,4 +15,8 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return kws::guarded_main("kws-bench-micro", [&] { return tool_main(argc, argv); });
 }

@@ -1,8 +1,9 @@
 // Audio files (WAV, FLAC, OGG, ... anything libsndfile reads) as mono int16
 // at a target rate, read in blocks so an hour-long file never sits in memory.
 //
-// Every failure is one line naming the file: missing file, empty file, not
-// audio, no audio frames, unsupported channel count (0 or > 8), damaged or
+// Every failure is one line naming the file: missing file, not a regular
+// file (directory, FIFO, device), empty file, not audio, no audio frames
+// (including a header that says 0 frames), unsupported channel count (0 or > 8), damaged or
 // truncated data (FLAC frames are CRC-checked by libFLAC before decoding,
 // since libsndfile silently skips damaged FLAC frames).
 #pragma once
@@ -17,14 +18,24 @@
 #include "daemon/audio/resampler.h"
 
 typedef struct sf_private_tag SNDFILE;
+struct SF_INFO;
 
 namespace kws::audio {
 
 struct AudioFileInfo {
   uint32_t sample_rate = 0;  // of the file
   uint32_t channels = 0;
-  uint64_t frames = 0;  // per channel, as the header states
-  std::string format;   // e.g. "FLAC", "WAV"
+  uint64_t frames = 0;  // per channel: as the header states, or counted (below)
+  // The header said "length unknown" (a stream written to a pipe): open()
+  // read the file through once to count the frames.
+  bool length_was_unknown = false;
+  std::string format;  // e.g. "FLAC", "WAV"
+};
+
+struct MemorySource {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  int64_t pos = 0;
 };
 
 class AudioFileReader {
@@ -35,6 +46,13 @@ class AudioFileReader {
 
   static Result<std::unique_ptr<AudioFileReader>> open(const std::string& path,
                                                        uint32_t target_rate);
+
+  // The same from bytes in memory (libsndfile's virtual I/O; the fuzzer and
+  // callers that hold a file's bytes). `name` stands for the path in errors.
+  // The bytes must outlive the reader.
+  static Result<std::unique_ptr<AudioFileReader>> open_memory(const void* data, size_t size,
+                                                              const std::string& name,
+                                                              uint32_t target_rate);
 
   const AudioFileInfo& info() const { return info_; }
   const std::string& path() const { return path_; }
@@ -48,9 +66,14 @@ class AudioFileReader {
 
  private:
   AudioFileReader() = default;
+  static Result<std::unique_ptr<AudioFileReader>> open_common(std::unique_ptr<AudioFileReader> r,
+                                                              uintmax_t bytes,
+                                                              uint32_t target_rate);
+  SNDFILE* open_sndfile(SF_INFO* info);  // from path_ or memory_, from the start
 
   std::string path_;
   AudioFileInfo info_;
+  MemorySource memory_;  // data == nullptr: read path_
   SNDFILE* file_ = nullptr;
   std::unique_ptr<Resampler> resampler_;
   std::vector<float> block_;

@@ -35,24 +35,39 @@ std::string EventSocketServer::start() {
   std::memcpy(addr.sun_path, config_.path.c_str(), config_.path.size() + 1);
 
   struct stat st {};
-  if (::lstat(config_.path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode))
-      return "socket path '" + config_.path + "' exists and is not a socket";
-    ::unlink(config_.path.c_str());  // stale from a previous run
+  if (::lstat(config_.path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode)) {
+    return "socket path '" + config_.path + "' exists and is not a socket";
   }
+  // The socket is bound under a temporary name, given its mode and put in
+  // listening state there, and only then renamed onto the path (replacing a
+  // stale socket from a previous run atomically): a client that sees the path
+  // can connect. Binding the path itself would show it before listen(), and a
+  // client connecting in between gets ECONNREFUSED.
+  std::string bound = config_.path + ".tmp" + std::to_string(::getpid());
+  if (bound.size() >= sizeof(addr.sun_path)) bound = config_.path;  // no room: the old order
+  std::memcpy(addr.sun_path, bound.c_str(), bound.size() + 1);
+  ::unlink(bound.c_str());  // a leftover of a killed run with the same pid
   listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) return errno_text("socket()");
+  auto fail = [&](const std::string& what) {
+    std::string err = errno_text(what);
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+    ::unlink(bound.c_str());
+    return err;
+  };
   if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    std::string err = errno_text("cannot bind event socket '" + config_.path + "'");
+    std::string err = errno_text("cannot bind event socket '" + bound + "'");
     ::close(listen_fd_);
     listen_fd_ = -1;
     return err;
   }
-  ::chmod(config_.path.c_str(), static_cast<mode_t>(config_.mode));
-  if (::listen(listen_fd_, 16) != 0) {
-    std::string err = errno_text("listen()");
-    stop();
-    return err;
+  if (::chmod(bound.c_str(), static_cast<mode_t>(config_.mode)) != 0) {
+    return fail("chmod event socket '" + bound + "'");
+  }
+  if (::listen(listen_fd_, 16) != 0) return fail("listen()");
+  if (bound != config_.path && ::rename(bound.c_str(), config_.path.c_str()) != 0) {
+    return fail("cannot move event socket '" + bound + "' to '" + config_.path + "'");
   }
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_NONBLOCK | O_CLOEXEC) != 0) {

@@ -34,7 +34,9 @@ class EventSocketServer final : public EventConsumer {
   EventSocketServer(const EventSocketServer&) = delete;
   EventSocketServer& operator=(const EventSocketServer&) = delete;
 
-  // Binds (replacing a stale socket file), listens and starts the thread.
+  // Binds under a temporary name, listens, then renames onto the path
+  // (replacing a stale socket file): the path appears only once a client can
+  // connect. Then starts the thread.
   // Returns an empty string on success, else what failed.
   std::string start();
 

@@ -16,6 +16,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include "config/config.h"
+#include "daemon/guarded_main.h"
 #include "daemon/log.h"
 #include "daemon/service/model_detector.h"
 #include "daemon/wyoming/server.h"
@@ -49,7 +50,7 @@ bool parse_uint(const char* text, uint32_t* out) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int tool_main(int argc, char** argv) {
   struct ModelArg {
     std::string path;
     std::string sidecar;
@@ -139,4 +140,8 @@ int main(int argc, char** argv) {
     models.push_back(std::move(*loaded));
   }
   return kws::wyoming::serve(options, models);
+}
+
+int main(int argc, char** argv) {
+  return kws::guarded_main("kws-wyoming", [&] { return tool_main(argc, argv); });
 }

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <iterator>
 
@@ -90,6 +92,127 @@ TEST_F(AudioFile, TooManyChannels) {
   const std::vector<float> x(10 * 100, 0.1f);
   EXPECT_THAT(read_audio_file(write("c10.wav", x, 16000, 10), 16000).error(),
               HasSubstr("c10.wav: unsupported channel count 10 (1..8)"));
+}
+
+// Bytes of `path` with the FLAC STREAMINFO's total-samples field (36 bits at
+// byte 21, low nibble, to 25) and MD5 zeroed: what `flac -c` writes to a pipe,
+// which libsndfile reports as SF_COUNT_MAX frames ("length unknown").
+std::string as_streamed_flac(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(b.substr(0, 4), "fLaC");
+  b[21] = static_cast<char>(b[21] & 0xf0);
+  for (size_t i = 22; i < 42; ++i) b[i] = 0;
+  return b;
+}
+
+TEST_F(AudioFile, FlacWithUnknownLengthIsReadToTheEnd) {
+  std::vector<float> x(5000);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 200) / 32768.0f;
+  const std::string known = write("k.flac", x, 16000, 1, SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+  const std::string path = write_bytes("streamed.flac", as_streamed_flac(known));
+  auto reader = AudioFileReader::open(path, 16000);
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  EXPECT_EQ((*reader)->info().frames, 5000u);
+  EXPECT_TRUE((*reader)->info().length_was_unknown);
+  Result<std::vector<int16_t>> r = read_audio_file(path, 16000);
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_EQ(r->size(), 5000u);
+  for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ((*r)[i], static_cast<int>(i % 200)) << i;
+}
+
+// Regression: a FLAC whose header says 0 samples made read_audio_file throw
+// std::length_error (vector::reserve of SF_COUNT_MAX) and replay report
+// "read 0 of 9223372036854775807 frames".
+TEST_F(AudioFile, FlacWithZeroSamplesIsNoAudio) {
+  const std::string path = write_bytes("z.flac", zero_sample_flac());
+  auto reader = AudioFileReader::open(path, 16000);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_THAT(reader.error(), HasSubstr("z.flac: contains no audio (0 frames)"));
+  Result<std::vector<int16_t>> r = read_audio_file(path, 16000);  // threw std::length_error
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error(), HasSubstr("z.flac: contains no audio (0 frames)"));
+}
+
+// A WAV written to a pipe by a writer that leaves the data length at 0:
+// libsndfile reads no frames; that must not pass silently as a 0-length file.
+TEST_F(AudioFile, WavWithUnfinishedHeaderIsRefusedWithTheRepair) {
+  const std::string path = write("w.wav", sine(440.0, 16000, 1600), 16000, 1);
+  std::ifstream in(path, std::ios::binary);
+  std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(b.substr(36, 4), "data");
+  for (size_t i = 40; i < 44; ++i) b[i] = 0;
+  const std::string broken = write_bytes("w0.wav", b);
+  EXPECT_THAT(
+      read_audio_file(broken, 16000).error(),
+      HasSubstr(
+          "w0.wav: contains no audio (its header says 0 frames, but the file has 3244 bytes"));
+}
+
+TEST_F(AudioFile, WavWithMaximalDataLengthIsReadToTheEnd) {
+  const std::string path = write("m.wav", sine(440.0, 16000, 1600), 16000, 1);
+  std::ifstream in(path, std::ios::binary);
+  std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (size_t i : {4, 5, 6, 7, 40, 41, 42, 43}) b[i] = '\xff';
+  Result<std::vector<int16_t>> r = read_audio_file(write_bytes("mx.wav", b), 16000);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->size(), 1600u);
+}
+
+// libsndfile reads a WAV shorter than its header to the end of the file and
+// says so only in its log: that must not pass as a shorter recording.
+TEST_F(AudioFile, TruncatedWavIsRefused) {
+  const std::string path = write("t.wav", sine(440.0, 16000, 1600), 16000, 1);
+  std::ifstream in(path, std::ios::binary);
+  const std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(read_audio_file(write_bytes("cut.wav", b.substr(0, 1044)), 16000).error(),
+              HasSubstr("cut.wav: truncated: the header says 3200 bytes of audio, the file "
+                        "holds 1000"));
+}
+
+// open_memory (the audio fuzzer's way in) reads what open() reads, and fails
+// the same way, for WAV, FLAC of unknown length and the 0-sample FLAC.
+TEST_F(AudioFile, MemoryBytesReadLikeTheFile) {
+  const std::string wav = write("m.wav", sine(300.0, 44100, 5000), 44100, 1);
+  const std::string flac =
+      write_bytes("s.flac", as_streamed_flac(write("k.flac", sine(300.0, 16000, 5000), 16000, 1,
+                                                   SF_FORMAT_FLAC | SF_FORMAT_PCM_16)));
+  for (const std::string& path : {wav, flac}) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto reader = AudioFileReader::open_memory(b.data(), b.size(), "mem", 16000);
+    ASSERT_TRUE(reader.ok()) << reader.error();
+    std::vector<int16_t> got;
+    for (;;) {
+      Result<bool> more = (*reader)->read(&got, 1000);
+      ASSERT_TRUE(more.ok()) << more.error();
+      if (!*more) break;
+    }
+    EXPECT_EQ(got, *read_audio_file(path, 16000)) << path;
+  }
+  const std::string zero = zero_sample_flac();
+  EXPECT_EQ(AudioFileReader::open_memory(zero.data(), zero.size(), "z", 16000).error(),
+            "z: contains no audio (0 frames)");
+  EXPECT_EQ(AudioFileReader::open_memory(zero.data(), 0, "e", 16000).error(),
+            "e: empty file (0 bytes)");
+}
+
+TEST_F(AudioFile, FifoIsRefusedWithoutBlocking) {
+  const std::string path = (dir_ / "fifo.wav").string();
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  EXPECT_THAT(read_audio_file(path, 16000).error(),
+              HasSubstr("fifo.wav: not a regular file (a FIFO)"));
+}
+
+TEST_F(AudioFile, DirectoryIsRefused) {
+  EXPECT_THAT(read_audio_file(dir_.string(), 16000).error(),
+              HasSubstr("is a directory, not an audio file"));
+}
+
+TEST_F(AudioFile, OneSampleIsRead) {
+  Result<std::vector<int16_t>> r = read_audio_file(write("one.wav", {0.5f}, 16000, 1), 16000);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->size(), 1u);
 }
 
 class DamagedFlac : public TempAudioDir {

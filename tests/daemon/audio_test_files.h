@@ -47,6 +47,16 @@ class TempAudioDir : public ::testing::Test {
     return path;
   }
 
+  // A FLAC whose STREAMINFO says 0 samples (16 kHz mono 16-bit) and which has
+  // no frames: libsndfile reports SF_COUNT_MAX frames ("length unknown").
+  static std::string zero_sample_flac() {
+    std::string b = std::string("fLaC") + '\x80' + std::string("\x00\x00\x22", 3) +
+                    std::string("\x10\x00\x10\x00", 4) + std::string(6, '\0');
+    const uint64_t packed = (16000ull << 44) | (15ull << 36);
+    for (int shift = 56; shift >= 0; shift -= 8) b += static_cast<char>((packed >> shift) & 0xff);
+    return b + std::string(16, '\0');
+  }
+
   static std::vector<float> sine(double hz, int rate, size_t frames, float amp = 0.5f) {
     std::vector<float> out(frames);
     for (size_t i = 0; i < frames; ++i) {

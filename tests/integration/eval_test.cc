@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon/sinks/wav_writer.h"
+#include "tests/daemon/audio_test_files.h"
 #include "tests/support/test_data.h"
 #include "tools/eval/dataset.h"
 #include "tools/eval/eval_report.h"
@@ -248,6 +249,57 @@ TEST_F(EvalInputs, FolderPositivesAreLabelledAndSplitByFile) {
   }
   EXPECT_EQ(split_of("computer/c1.wav"), split_of("computer/c1.wav"));
   EXPECT_FALSE(parse_split("test"));
+}
+
+class EvalNegativeFiles : public kws::testing::TempAudioDir {};
+
+// Regression: a negatives folder holding a FLAC whose header says 0 samples
+// made kws-eval and kws-tune abort (std::length_error from vector::reserve).
+// Now an unreadable negative is left out with its reason (listed and counted
+// in the report), and the rest is evaluated.
+TEST_F(EvalNegativeFiles, UnreadableFilesAreSkippedWithTheirReason) {
+  const std::string good = write("good.wav", sine(300.0, 16000, 16000), 16000, 1);
+  const std::string zero = write_bytes("zero.flac", zero_sample_flac());
+  const std::string text = write_bytes("notes.wav", std::string(400, 'x'));
+  std::ifstream in(good, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string cut = write_bytes("cut.wav", bytes.substr(0, bytes.size() / 2));
+  const std::vector<NegativeFile> files = {{zero, "g"}, {good, "g"}, {text, "g"}, {cut, "g"}};
+  std::vector<std::string> skipped;
+  auto specs = plan_negative_streams(files, 600.0, &skipped);
+  ASSERT_TRUE(specs) << specs.error();
+  ASSERT_EQ(specs->size(), 1u);
+  EXPECT_EQ((*specs)[0].files, std::vector<std::string>{good});
+  EXPECT_NEAR((*specs)[0].planned_s, 1.0, 1e-9);
+  ASSERT_EQ(skipped.size(), 3u);
+  EXPECT_NE(skipped[0].find("zero.flac: contains no audio (0 frames)"), std::string::npos)
+      << skipped[0];
+  EXPECT_NE(skipped[1].find("notes.wav: not a readable audio file"), std::string::npos)
+      << skipped[1];
+  EXPECT_NE(skipped[2].find("cut.wav: truncated: the header says 32000 bytes of audio, the "
+                            "file holds 15978"),
+            std::string::npos)
+      << skipped[2];
+  // Without a list to report into, the first one is the error.
+  auto strict = plan_negative_streams(files, 600.0);
+  ASSERT_FALSE(strict);
+  EXPECT_NE(strict.error().find("zero.flac: contains no audio"), std::string::npos);
+}
+
+TEST_F(EvalNegativeFiles, FileThatBreaksAfterPlanningIsSkippedWhenBuilt) {
+  const std::string good = write("good.wav", sine(300.0, 16000, 16000), 16000, 1);
+  const std::string other = write("other.wav", sine(300.0, 16000, 8000), 16000, 1);
+  auto specs = plan_negative_streams({{other, "g"}, {good, "g"}}, 600.0);
+  ASSERT_TRUE(specs) << specs.error();
+  ASSERT_EQ(specs->size(), 1u);
+  write_bytes("other.wav", "replaced by text while the evaluation ran");
+  auto built = build_negative_stream((*specs)[0], 16000);
+  ASSERT_TRUE(built) << built.error();
+  EXPECT_EQ(built->audio.size(), 16000u);
+  ASSERT_EQ(built->warnings.size(), 1u);
+  EXPECT_NE(built->warnings[0].find("skipped negative "), std::string::npos);
+  EXPECT_NE(built->warnings[0].find("other.wav: not a readable audio file"), std::string::npos)
+      << built->warnings[0];
 }
 
 TEST_F(EvalInputs, NegativesTooShortForTheTargetAreRefusedBeforeRunning) {

@@ -51,6 +51,7 @@ class KwsdProcess {
       : stdout_path_(out_dir + "/stdout.txt"), stderr_path_(out_dir + "/stderr.txt") {
     pid_ = ::fork();
     if (pid_ == 0) {
+      ::unsetenv("NOTIFY_SOCKET");  // unless `env` names one (ReadinessSocket)
       for (const auto& [k, v] : env) {
         if (v.empty()) {
           ::unsetenv(k.c_str());
@@ -58,7 +59,6 @@ class KwsdProcess {
           ::setenv(k.c_str(), v.c_str(), 1);
         }
       }
-      ::unsetenv("NOTIFY_SOCKET");
       const int out = ::open(stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       const int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(out, 1);
@@ -108,6 +108,46 @@ class KwsdProcess {
   bool exited_ = false;
   std::string stdout_path_;
   std::string stderr_path_;
+};
+
+// The readiness a supervisor sees: kwsd's sd_notify datagrams (NOTIFY_SOCKET)
+// on a socket of our own. READY=1 comes once every sink (the event socket
+// included) accepts clients, so tests wait for it, not for a path to exist.
+class ReadinessSocket {
+ public:
+  explicit ReadinessSocket(const std::string& dir) : path_(dir + "/notify.sock") {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path_.c_str(), sizeof(addr.sun_path) - 1);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      ADD_FAILURE() << "bind " << path_ << ": " << std::strerror(errno);
+    }
+  }
+  ~ReadinessSocket() {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  std::pair<std::string, std::string> env() const { return {"NOTIFY_SOCKET", path_}; }
+
+  // True once READY=1 arrived (within `seconds`).
+  bool wait_ready(int seconds = 20) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (received_.find("READY=1") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n > 0) received_.append(buf, static_cast<size_t>(n)).append("\n");
+    }
+    return received_.find("READY=1") != std::string::npos;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::string received_;
 };
 
 bool CleanExit(int status) { return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
@@ -187,9 +227,12 @@ TEST_F(KwsdProcessTest, AudioBecomesSocketEventsAndHooksThenSigtermStopsCleanly)
 
   const std::string hook_out = dir_ + "/hook.out";
   const std::string cfg = WriteConfig("kwsd.yaml", "", hook_out);
-  KwsdProcess kwsd({"--config", cfg, "--verbose"}, dir_, Env());
+  ReadinessSocket readiness(dir_);
+  auto env = Env();
+  env.push_back(readiness.env());
+  KwsdProcess kwsd({"--config", cfg, "--verbose"}, dir_, env);
   const std::string sock = dir_ + "/events.sock";
-  const bool up = testing::wait_for([&] { return Exists(sock); });
+  const bool up = readiness.wait_ready();
   if (!up) ::close(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK));  // release the opener
   opener.join();
   ASSERT_TRUE(up) << kwsd.err();
@@ -387,6 +430,12 @@ TEST_F(KwsdProcessTest, Stage2ExternalVerifierDecidesByExitCode) {
            kwsd.err().find("stage 2: verifier rejected 'jarvis'") != std::string::npos;
   })) << kwsd.out()
       << kwsd.err();
+  // Stopping kills hooks still running: wait for the events hook's line first
+  // (under load it was still running at SIGTERM once in 16 rounds of
+  // tools/repeat-under-load.sh).
+  EXPECT_TRUE(testing::wait_for([&] {
+    return Count(testing::slurp(dir_ + "/hook.out"), "\n") >= 1;
+  })) << kwsd.err();
   kwsd.signal(SIGTERM);
   EXPECT_TRUE(CleanExit(kwsd.wait())) << kwsd.err();
   const std::string out = kwsd.out();
@@ -559,7 +608,11 @@ TEST_F(KwsdWyomingTest, ServesWyomingWithoutAMicrophoneAndReloadsKeywordsForNewS
   KwsdProcess kwsd({"--config", cfg}, dir_, env);
   const uint16_t port = WaitForPort(&kwsd);
   ASSERT_NE(port, 0) << kwsd.err();
-  EXPECT_NE(kwsd.err().find("no microphone (audio.device: none)"), std::string::npos) << kwsd.err();
+  // Logged just after the Wyoming server's line: waited for (under TSan and
+  // load it was not written yet once in 6 rounds of tools/repeat-under-load.sh).
+  EXPECT_TRUE(testing::wait_for([&] {
+    return kwsd.err().find("no microphone (audio.device: none)") != std::string::npos;
+  })) << kwsd.err();
 
   wyoming::testing::TestClient first;
   ASSERT_TRUE(first.connect(port));

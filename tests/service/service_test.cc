@@ -175,7 +175,10 @@ TEST_F(ServiceTest, ReloadAppliesGoodConfigAndRejectsBrokenOneKeepingTheOld) {
   service.request_reload();
   ASSERT_TRUE(testing::wait_for([&] { return service.stats().rejected_reloads.load() == 2; }));
   EXPECT_DOUBLE_EQ(det->threshold_.load(), static_cast<double>(0.9f)) << "old config replaced";
-  EXPECT_GT(service.stats().samples_processed.load(), 0u);
+  // Audio kept flowing through the reloads (waited for: on a loaded machine
+  // the reloads can all be done before the first capture period arrives;
+  // seen once in 13 rounds of tools/repeat-under-load.sh).
+  EXPECT_TRUE(testing::wait_for([&] { return service.stats().samples_processed.load() > 0; }));
   service.request_stop();
   loop.join();
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -133,6 +134,63 @@ TEST_F(SocketServerTest, PathThatIsNotASocketIsAClearError) {
   const std::string err = server.start();
   EXPECT_NE(err.find("is not a socket"), std::string::npos) << err;
   ::unlink(file.c_str());
+}
+
+// Regression (ECONNREFUSED seen by a client that connected as soon as the
+// path appeared): the socket must not appear at its path before it listens.
+// inotify shows how it appears: only by a rename of the listening socket
+// (IN_MOVED_TO), never by bind() creating it there (IN_CREATE). Then a
+// client that sees the path connects, and the mode was set before.
+TEST_F(SocketServerTest, PathAppearsOnlyOnceTheSocketListens) {
+  const int in = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  ASSERT_GE(in, 0);
+  ASSERT_GE(::inotify_add_watch(in, dir_.c_str(), IN_CREATE | IN_MOVED_TO), 0);
+  {
+    // A stale socket from a previous run is replaced.
+    EventSocketServer stale(config_);
+    ASSERT_EQ(stale.start(), "");
+  }
+  ASSERT_EQ(::symlink("nowhere", config_.path.c_str()), 0);  // not a socket: refused
+  {
+    EventSocketServer refused(config_);
+    EXPECT_NE(refused.start().find("is not a socket"), std::string::npos);
+  }
+  ::unlink(config_.path.c_str());
+  std::string names_created, names_moved;
+  auto drain = [&] {
+    alignas(inotify_event) char buf[4096];
+    for (ssize_t n; (n = ::read(in, buf, sizeof buf)) > 0;) {
+      for (char* p = buf; p < buf + n;) {
+        const auto* e = reinterpret_cast<const inotify_event*>(p);
+        const std::string name = e->len > 0 ? e->name : "";
+        if (e->mask & IN_CREATE) names_created += name + " ";
+        if (e->mask & IN_MOVED_TO) names_moved += name + " ";
+        p += sizeof(inotify_event) + e->len;
+      }
+    }
+  };
+  drain();
+  names_created.clear();
+  names_moved.clear();
+
+  config_.mode = 0600;
+  EventSocketServer server(config_);
+  ASSERT_EQ(server.start(), "");
+  drain();
+  EXPECT_EQ(names_created.find("events.sock "), std::string::npos) << names_created;
+  EXPECT_NE(names_moved.find("events.sock "), std::string::npos) << names_moved;
+  struct stat st {};
+  ASSERT_EQ(::lstat(config_.path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const int client = Connect(config_.path);
+  EXPECT_GE(client, 0) << std::strerror(errno);
+  if (client >= 0) ::close(client);
+  server.stop();
+  ::close(in);
+  EXPECT_EQ(::access(config_.path.c_str(), F_OK), -1);  // removed, no temporary left either
+  EXPECT_EQ(::rmdir(dir_.c_str()), 0) << "files left in " << dir_;
+  ::mkdir(dir_.c_str(), 0700);
 }
 
 }  // namespace

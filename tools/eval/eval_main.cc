@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "daemon/guarded_main.h"
 #include "tools/eval/cli_args.h"
 #include "tools/eval/eval_report.h"
 #include "tools/eval/experiment.h"
@@ -26,7 +27,7 @@ const char* const kEvalUsage =
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int tool_main(int argc, char** argv) {
   using namespace kws::eval;
   std::set<std::string> flags = experiment_flags();
   flags.insert({"--out", "--targets", "--thresholds", "--cascade-min-t1"});
@@ -91,4 +92,8 @@ int main(int argc, char** argv) {
   }
   std::printf("%s", result->report.c_str());
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return kws::guarded_main("kws-eval", [&] { return tool_main(argc, argv); });
 }

@@ -284,7 +284,7 @@ Result<EvalResult> evaluate(const Experiment& ex, const EvalOptions& opt) {
       << fmt("%.2f", 100.0 * cpu2 / std::max(1e-12, cpu - cpu2)) << " % on top of stage 1)\n";
   }
   if (!ex.warnings.empty()) {
-    r << "\n## Skipped clips\n\n";
+    r << "\n## Skipped files: " << ex.warnings.size() << "\n\n";
     for (const std::string& w : ex.warnings) r << "- " << w << "\n";
   }
   res.report = r.str();

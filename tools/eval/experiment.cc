@@ -135,7 +135,7 @@ Result<std::unique_ptr<Experiment>> run_experiment(const ExperimentOptions& o) {
   if (o.negatives.empty()) return R::failure("--negatives is required (long non-keyword audio)");
   auto negs = list_negatives(o.negatives, o.split);
   if (!negs) return R::failure(negs.error());
-  auto neg_specs = plan_negative_streams(*negs, o.max_stream_s);
+  auto neg_specs = plan_negative_streams(*negs, o.max_stream_s, &ex->warnings);
   if (!neg_specs) return R::failure(neg_specs.error());
   double planned_h = 0.0;
   for (const StreamSpec& s : *neg_specs) planned_h += s.planned_s / 3600.0;

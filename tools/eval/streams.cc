@@ -110,7 +110,8 @@ std::vector<StreamSpec> plan_positive_streams(const std::vector<LabelledClip>& c
 }
 
 Result<std::vector<StreamSpec>> plan_negative_streams(const std::vector<NegativeFile>& files,
-                                                      double max_stream_s) {
+                                                      double max_stream_s,
+                                                      std::vector<std::string>* skipped) {
   using R = Result<std::vector<StreamSpec>>;
   std::vector<StreamSpec> out;
   StreamSpec cur;
@@ -125,6 +126,10 @@ Result<std::vector<StreamSpec>> plan_negative_streams(const std::vector<Negative
   };
   for (const NegativeFile& f : files) {
     auto reader = audio::AudioFileReader::open(f.path, 16000);
+    if (!reader && skipped != nullptr) {
+      skipped->push_back("skipped negative " + reader.error());
+      continue;
+    }
     if (!reader) return R::failure("negatives: " + reader.error());
     const auto& info = (*reader)->info();
     const double seconds =
@@ -156,7 +161,10 @@ Result<BuiltStream> build_negative_stream(const StreamSpec& spec,
       std::max<uint64_t>(1, static_cast<uint64_t>(mix.negative_segment_s * rate));
   for (size_t k = 0; k < spec.files.size(); ++k) {
     auto samples = audio::read_audio_file(spec.files[k], rate);
-    if (!samples) return R::failure("negatives: " + samples.error());
+    if (!samples) {  // e.g. truncated: found only now, after planning opened it
+      out.warnings.push_back("skipped negative " + samples.error());
+      continue;
+    }
     const uint64_t base = out.audio.size();
     out.audio.insert(out.audio.end(), samples->begin(), samples->end());
     if (clean || samples->empty()) continue;

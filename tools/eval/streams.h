@@ -70,7 +70,7 @@ struct StreamSpec {
 struct BuiltStream {
   std::vector<int16_t> audio;
   std::vector<EmbeddedKeyword> truth;
-  std::vector<std::string> warnings;  // clips skipped (damaged, silent)
+  std::vector<std::string> warnings;  // clips and negative files skipped (damaged, silent)
 };
 
 // (start, end) samples of the loudest voiced run, or false for a silent clip.
@@ -87,8 +87,11 @@ Result<BuiltStream> build_negative_stream(const StreamSpec& spec,
                                           const MixOptions& mix, uint32_t rate);
 
 // Groups negative files into streams of at most max_stream_s (by header length).
+// A file that cannot be opened (not audio, 0 frames, damaged FLAC, ...) is an
+// error, or, with `skipped`, left out with a one-line reason appended there.
 Result<std::vector<StreamSpec>> plan_negative_streams(const std::vector<NegativeFile>& files,
-                                                      double max_stream_s);
+                                                      double max_stream_s,
+                                                      std::vector<std::string>* skipped = nullptr);
 
 // Positive clips, sorted by keyword then path, clips_per_stream at a time.
 std::vector<StreamSpec> plan_positive_streams(const std::vector<LabelledClip>& clips,

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "config/sidecar.h"
+#include "daemon/guarded_main.h"
 #include "daemon/log.h"
 #include "nn/tflite_model.h"
 #include "tools/features/feature_extractor.h"
@@ -138,7 +139,7 @@ std::string tsv_field(std::string s) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int tool_main(int argc, char** argv) {
   Args args;
   if (std::string err = parse_args(argc, argv, &args); !err.empty()) {
     if (err == "help") {
@@ -252,4 +253,8 @@ int main(int argc, char** argv) {
                paths.size(), failed, static_cast<unsigned long long>(frame), fe.feature_dim(),
                args.out_dir.c_str());
   return failed == 0 ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+  return kws::guarded_main("kws-features", [&] { return tool_main(argc, argv); });
 }

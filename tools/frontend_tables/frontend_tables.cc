@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/guarded_main.h"
 #include "pipeline/frontend.h"
 #include "pipeline/memory_carver.h"
 #include "pipeline/model_info.h"
@@ -148,7 +149,7 @@ std::string render_none(const std::string& name) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int tool_main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
   std::ifstream in(o.metadata, std::ios::binary);
   if (!in) usage_error("cannot open " + o.metadata);
@@ -198,4 +199,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return kws::guarded_main("kws_frontend_tables", [&] { return tool_main(argc, argv); });
 }

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/guarded_main.h"
+
 namespace {
 
 struct Options {
@@ -127,7 +129,7 @@ std::string render(const Options& o, const std::vector<uint8_t>& bytes,
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int tool_main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
 
   std::ifstream in(o.input, std::ios::binary);
@@ -159,4 +161,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return kws::guarded_main("kws_modelgen", [&] { return tool_main(argc, argv); });
 }

@@ -39,6 +39,25 @@ def _nested(a, b):
     return a == b or a.startswith(b + os.sep) or b.startswith(a + os.sep)
 
 
+def check_inputs(folders, out):
+    """Runs the front end (kws-features) on every audio file of `folders`, as
+    training does, and reports each file it would skip. 0: all readable, 1: some
+    would be skipped (listed), 2 (TrainError): no folder or no audio at all."""
+    import tempfile
+
+    import features
+    if not folders:
+        raise TrainError("--check-inputs needs --positives and/or --test-dir")
+    files = []
+    for d in folders:
+        files += dataset.list_audio(d, d)
+    with tempfile.TemporaryDirectory(prefix="train-keyword-check-") as tmp:
+        _, rows = features.compute(files, tmp)
+    bad = [r for r in rows if r["status"] != "ok"]
+    log(f"train-keyword: checked {len(rows)} files: {len(rows) - len(bad)} readable, {len(bad)} would be skipped")
+    return 1 if bad else 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="train-keyword",
                                  description="Train a keyword model from text (no recordings needed).")
@@ -50,6 +69,9 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--synth", type=int, default=600, help="synthetic positives (default 600)")
     ap.add_argument("--quick", action="store_true", help="tiny run to check the set-up, not a usable model")
+    ap.add_argument("--check-inputs", action="store_true",
+                    help="only read every file of --positives/--test-dir through the front end (as training "
+                         "would) and list the ones that would be skipped; no training")
     a = ap.parse_args(argv)
     try:
         name = slug(a.phrase)
@@ -78,6 +100,8 @@ def main(argv=None):
                 if same:
                     raise TrainError(f"{len(same)} files of --test-dir are also in --positives "
                                      f"(e.g. {same[0]}): test recordings must not be trained on")
+        if a.check_inputs:
+            return check_inputs([d for d in (a.positives, a.test_dir) if d], out)
         spec = {"name": name, "stage": "stage1", "keywords": {name: src}, "unknown_real_dirs": unknown_dirs,
                 "synth_realism": True, "real_copies": 8, "synth_positives": a.synth, "synth_copies": 4,
                 "near_misses": 400, "near_miss_copies": 2, "speech_seconds_per_crop": 1.5, "noise_segments": 2000,

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <string>
 
+#include "daemon/guarded_main.h"
 #include "tools/eval/cli_args.h"
 #include "tools/eval/experiment.h"
 #include "tools/tune/tuning.h"
@@ -33,7 +34,7 @@ const char* const kTuneUsage =
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int tool_main(int argc, char** argv) {
   using namespace kws;
   std::set<std::string> flags = eval::experiment_flags();
   flags.insert({"--write-config", "--base-config", "--target-fa", "--target-frr", "--smoothing",
@@ -128,4 +129,8 @@ int main(int argc, char** argv) {
     if (!k.met) return 3;  // written, but some keyword missed the target
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return kws::guarded_main("kws-tune", [&] { return tool_main(argc, argv); });
 }

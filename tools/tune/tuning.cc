@@ -157,6 +157,10 @@ Result<TuneResult> tune(const eval::Experiment& ex, const TuneOptions& o) {
         << c.point.false_accepts << " | " << fmt("%.2f", c.point.fa_per_hour) << " | "
         << (c.met ? "yes" : "NO (closest setting used)") << " |\n";
   }
+  if (!ex.warnings.empty()) {
+    out << "\nSkipped files: " << ex.warnings.size() << "\n";
+    for (const std::string& w : ex.warnings) out << "- " << w << "\n";
+  }
   res.summary = out.str();
   return R::success(std::move(res));
 }
