@@ -105,8 +105,9 @@ std::string MqttSink::start() {
   rc = mosquitto_connect_async(mosq_, config_.host.c_str(), config_.port,
                                static_cast<int>(config_.keepalive_s));
   if (rc != MOSQ_ERR_SUCCESS) {
-    kws::log::warn("mqtt: {}:{}: {}; retrying in the background", config_.host, config_.port,
-                   rc == MOSQ_ERR_ERRNO ? std::string(std::strerror(errno)) : mosquitto_strerror(rc));
+    kws::log::warn(
+        "mqtt: {}:{}: {}; retrying in the background", config_.host, config_.port,
+        rc == MOSQ_ERR_ERRNO ? std::string(std::strerror(errno)) : mosquitto_strerror(rc));
   }
   kws::log::info("mqtt: publishing to {}:{} as '{}' under '{}/'", config_.host, config_.port,
                  client_id_, config_.topic_prefix);
@@ -127,10 +128,10 @@ void MqttSink::stop() {
   mosquitto_loop_stop(mosq_, false);
   connected_.store(false);
   const uint64_t lost = stats_.dropped.load();
-  kws::log::info("mqtt: stopped; {} detections published, {} during outages ({} dropped), {} "
-                 "suppressed by Hermes toggleOff",
-                 stats_.published.load(), stats_.during_outage.load(), lost,
-                 stats_.suppressed.load());
+  kws::log::info(
+      "mqtt: stopped; {} detections published, {} during outages ({} dropped), {} "
+      "suppressed by Hermes toggleOff",
+      stats_.published.load(), stats_.during_outage.load(), lost, stats_.suppressed.load());
 }
 
 void MqttSink::set_keywords(std::vector<MqttKeyword> keywords) {
@@ -170,8 +171,8 @@ MqttSink::Batch MqttSink::detection_messages(const DetectionEvent& e) const {
     h["sendAudioCaptured"] = nullptr;
     h["lang"] = nullptr;
     h["customEntities"] = nullptr;
-    batch.push_back({"hermes/hotword/" + sanitized(e.keyword) + "/detected", dump(h),
-                     config_.retain});
+    batch.push_back(
+        {"hermes/hotword/" + sanitized(e.keyword) + "/detected", dump(h), config_.retain});
   }
   return batch;
 }
@@ -195,16 +196,16 @@ MqttSink::Batch MqttSink::discovery_messages() const {
                    {"manufacturer", "kwsd"},
                    {"model", "kwsd keyword spotter"},
                    {"sw_version", version_}};
-    batch.push_back(
-        {config_.discovery_prefix + "/event/" + node_id_ + "/" + object + "/config", dump(c), true});
+    batch.push_back({config_.discovery_prefix + "/event/" + node_id_ + "/" + object + "/config",
+                     dump(c), true});
   }
   return batch;
 }
 
 bool MqttSink::publish_locked(const Message& m) {
-  const int rc = mosquitto_publish(mosq_, nullptr, m.topic.c_str(),
-                                   static_cast<int>(m.payload.size()), m.payload.data(),
-                                   static_cast<int>(config_.qos), m.retain);
+  const int rc =
+      mosquitto_publish(mosq_, nullptr, m.topic.c_str(), static_cast<int>(m.payload.size()),
+                        m.payload.data(), static_cast<int>(config_.qos), m.retain);
   return rc == MOSQ_ERR_SUCCESS;
 }
 

@@ -43,10 +43,10 @@ struct MqttKeyword {
 };
 
 struct MqttStats {
-  std::atomic<uint64_t> connects{0};     // successful connections (the first one included)
-  std::atomic<uint64_t> disconnects{0};  // connections lost unexpectedly
-  std::atomic<uint64_t> refused{0};      // connection attempts the broker refused (e.g. password)
-  std::atomic<uint64_t> published{0};    // detections handed to the broker connection
+  std::atomic<uint64_t> connects{0};       // successful connections (the first one included)
+  std::atomic<uint64_t> disconnects{0};    // connections lost unexpectedly
+  std::atomic<uint64_t> refused{0};        // connection attempts the broker refused (e.g. password)
+  std::atomic<uint64_t> published{0};      // detections handed to the broker connection
   std::atomic<uint64_t> during_outage{0};  // detections while not connected (queued or dropped)
   std::atomic<uint64_t> dropped{0};        // of those, lost: the queue was full (or queue_max 0)
   std::atomic<uint64_t> suppressed{0};     // detections while Hermes toggled kwsd off
@@ -112,7 +112,7 @@ class MqttSink final : public EventConsumer {
   std::vector<MqttKeyword> keywords_;
   std::deque<Batch> outage_queue_;
   std::set<std::string> off_reasons_;  // Hermes toggleOff reasons in force ("" = unknown)
-  uint64_t outage_seen_ = 0;                // during_outage at the last connect
+  uint64_t outage_seen_ = 0;           // during_outage at the last connect
 
   std::atomic<bool> connected_{false};
   std::atomic<bool> hotword_on_{true};

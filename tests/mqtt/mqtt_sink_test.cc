@@ -73,9 +73,8 @@ class MqttSinkTest : public ::testing::Test {
     return c;
   }
   void start_sink(const config::MqttSection& c) {
-    sink_ = std::make_unique<MqttSink>(c, std::vector<MqttKeyword>{{"computer", 0.85f},
-                                                                   {"jarvis", 0.5f}},
-                                       "0.1.0");
+    sink_ = std::make_unique<MqttSink>(
+        c, std::vector<MqttKeyword>{{"computer", 0.85f}, {"jarvis", 0.5f}}, "0.1.0");
     ASSERT_EQ(sink_->start(), "");
   }
 
@@ -126,8 +125,8 @@ TEST_F(MqttSinkTest, PublishesAvailabilityDiscoveryDetectionAndHermes) {
   EXPECT_EQ(h["modelType"], "personal");
   EXPECT_EQ(h["siteId"], "default");
   EXPECT_NEAR(h["currentSensitivity"].get<double>(), 0.15, 1e-9);  // 1 - threshold
-  for (const char* key : {"modelVersion", "sessionId", "sendAudioCaptured", "lang",
-                          "customEntities"}) {
+  for (const char* key :
+       {"modelVersion", "sessionId", "sendAudioCaptured", "lang", "customEntities"}) {
     EXPECT_TRUE(h.contains(key)) << key;
   }
   EXPECT_EQ(sink_->stats().published.load(), 1u);
@@ -150,13 +149,14 @@ TEST_F(MqttSinkTest, HermesToggleOffSuppressesDetectionsForItsSiteOnly) {
   ASSERT_TRUE(sub_->wait_for("kwsd/status"));
 
   ASSERT_TRUE(sub_->publish("hermes/hotword/toggleOff", R"({"siteId":"livingroom"})"));
-  ASSERT_TRUE(sub_->publish("hermes/hotword/toggleOff",
-                            R"({"siteId":"kitchen","reason":"ttsSay"})"));
+  ASSERT_TRUE(
+      sub_->publish("hermes/hotword/toggleOff", R"({"siteId":"kitchen","reason":"ttsSay"})"));
   ASSERT_TRUE(wait_until([&] { return !sink_->hotword_on(); }));
   sink_->consume(event("jarvis", 1));
   EXPECT_EQ(sink_->stats().suppressed.load(), 1u);
 
-  ASSERT_TRUE(sub_->publish("hermes/hotword/toggleOn", R"({"siteId":"kitchen","reason":"ttsSay"})"));
+  ASSERT_TRUE(
+      sub_->publish("hermes/hotword/toggleOn", R"({"siteId":"kitchen","reason":"ttsSay"})"));
   ASSERT_TRUE(wait_until([&] { return sink_->hotword_on(); }));
   sink_->consume(event("jarvis", 2));
   ASSERT_TRUE(sub_->wait_for("hermes/hotword/jarvis/detected"));
