@@ -71,13 +71,13 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${KWS_DEB_DIR}/conffiles ${KWS_DEB_DIR}/postinst ${KWS_DEB_DIR}/prerm ${KWS_DEB_DIR}/postrm)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "streaming keyword-spotting daemon")
+# The long description; CPack indents it and writes the empty line as " .".
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "streaming keyword-spotting daemon
- kwsd listens to an ALSA microphone all day at a small CPU cost and reports
- keywords (wake words) as JSON lines, to a hook program, over a Unix socket,
- to an MQTT broker (Home Assistant discovery, Rhasspy Hermes) or as a Wyoming
- wake-word server. A second, larger model can confirm each detection.
- .
- The package holds the daemon, its systemd unit and the evaluation and
- tuning tools with the shipped int8 models.")
+    "kwsd listens to an ALSA microphone all day at a small CPU cost and reports
+keywords (wake words) as JSON lines, to a hook program, over a Unix socket,
+to an MQTT broker (Home Assistant discovery, Rhasspy Hermes) or as a Wyoming
+wake-word server. A second, larger model can confirm each detection.
+
+The package holds the daemon, its systemd unit and the evaluation and
+tuning tools with the shipped int8 models.")
 include(CPack)

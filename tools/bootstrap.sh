@@ -20,6 +20,8 @@ PACKAGES=(
   espeak-ng flite sox libsox-fmt-all
   # the peer engine compared in bench/
   pocketsphinx pocketsphinx-en-us
+  # the Debian package (tools/package.sh, tools/package_test.sh)
+  dpkg-dev help2man lintian
 )
 
 missing=()

@@ -3,8 +3,9 @@
 # machine (root, or sudo): lintian finds nothing (errors or warnings), dpkg
 # installs it, the installed kwsd accepts /etc/kwsd/kwsd.yaml with the
 # installed models, systemd-analyze verifies the installed unit, the unit is
-# enabled, an upgrade (reinstall) keeps an edited conffile, and a purge
-# leaves none of the package's files or systemd state behind.
+# enabled, an upgrade (reinstall) keeps an edited conffile, a remove keeps
+# it but disables the unit, and a purge leaves none of the package's files
+# or systemd state behind.
 #
 #   tools/package_test.sh [kwsd_<version>_<arch>.deb]   (default: build one)
 #
@@ -33,7 +34,7 @@ if dpkg-query -W -f='${Status}' kwsd 2>/dev/null | grep -q "installed"; then
 fi
 
 step "lintian $deb"
-lintian --fail-on error,warning --no-tag-display-limit "$deb" || fail "lintian found problems"
+lintian --fail-on error,warning --tag-display-limit 0 "$deb" || fail "lintian found problems"
 
 step "dpkg -i"
 $SUDO dpkg -i "$deb"
@@ -66,6 +67,14 @@ $SUDO dpkg -i --force-confold "$deb"
 grep -q "edited by package_test" /etc/kwsd/kwsd.yaml || fail "the upgrade replaced kwsd.yaml"
 [[ -L /etc/systemd/system/multi-user.target.wants/kwsd.service ]] ||
   fail "the upgrade disabled the unit"
+
+step "dpkg --remove keeps the conffile, masks the unit"
+$SUDO dpkg --remove kwsd
+[[ -f /etc/kwsd/kwsd.yaml ]] || fail "remove deleted the conffile"
+[[ ! -e /usr/bin/kwsd ]] || fail "remove left /usr/bin/kwsd"
+# As debhelper does: masked (cannot start, even from the remaining config);
+# the enable state is forgotten at purge.
+[[ $(readlink /etc/systemd/system/kwsd.service) == /dev/null ]] || fail "remove did not mask the unit"
 
 step "dpkg --purge"
 $SUDO dpkg --purge kwsd
