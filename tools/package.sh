@@ -35,7 +35,7 @@ if [[ $arch != "$host_arch" ]]; then
          "$arch -dev packages (docs/package.md, 'Raspberry Pi')" >&2
     exit 1
   fi
-  cmake_args+=(-DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/$triplet.cmake")
+  cmake_args+=(-DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/debian-cross.cmake" -DKWS_CROSS_TRIPLET="$triplet")
   export PKG_CONFIG_LIBDIR=/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig
   # dpkg-shlibdeps finds the target's libraries through the target's dpkg database.
   export DEB_HOST_ARCH=$arch
