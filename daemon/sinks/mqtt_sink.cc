@@ -225,6 +225,14 @@ void MqttSink::consume(const DetectionEvent& event) {
     }
   }
   stats_.during_outage.fetch_add(1);
+  // libmosquitto reports no failed TCP connect: say it when it costs a detection.
+  if (stats_.connects.load() == 0 && !unreachable_logged_) {
+    kws::log::warn(
+        "mqtt: not connected to {}:{} yet (still retrying); detections are kept, up "
+        "to {}",
+        config_.host, config_.port, config_.queue_max);
+    unreachable_logged_ = true;
+  }
   if (outage_queue_.size() < config_.queue_max) {
     outage_queue_.push_back(std::move(batch));
   } else {

@@ -113,6 +113,7 @@ class MqttSink final : public EventConsumer {
   std::deque<Batch> outage_queue_;
   std::set<std::string> off_reasons_;  // Hermes toggleOff reasons in force ("" = unknown)
   uint64_t outage_seen_ = 0;           // during_outage at the last connect
+  bool unreachable_logged_ = false;    // "not connected yet" said once (processing thread)
 
   std::atomic<bool> connected_{false};
   std::atomic<bool> hotword_on_{true};
