@@ -86,9 +86,9 @@ TEST(MqttService, ADetectionReachesTheBrokerAndTheEndSaysOffline) {
     EXPECT_EQ(d["seq"], 1);
     EXPECT_DOUBLE_EQ(d["audio_time"].get<double>(), 1.0);
     ASSERT_TRUE(sub.wait_for("hermes/hotword/hello/detected"));
-    EXPECT_NEAR(nlohmann::json::parse(sub.on("hermes/hotword/hello/detected")[0].payload)
-                    ["currentSensitivity"]
-                        .get<double>(),
+    EXPECT_NEAR(nlohmann::json::parse(
+                    sub.on("hermes/hotword/hello/detected")[0].payload)["currentSensitivity"]
+                    .get<double>(),
                 0.25, 1e-9);
     EXPECT_TRUE(sub.wait_for("homeassistant/event/svc/hello/config"));
     ASSERT_TRUE(sub.wait_for("kwsd/status", 2));
