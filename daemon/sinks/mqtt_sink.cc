@@ -98,10 +98,15 @@ std::string MqttSink::start() {
     rc = mosquitto_tls_set(mosq_, ca_file, ca_path, nullptr, nullptr, nullptr);
     if (rc != MOSQ_ERR_SUCCESS) return where + ": TLS: " + mosquitto_strerror(rc);
   }
+  // The logger (spdlog creates it at first use) and everything the callbacks
+  // read exist before the network thread does, so that thread sees them.
+  kws::log::info("mqtt: publishing to {}:{} as '{}' under '{}/'", config_.host, config_.port,
+                 client_id_, config_.topic_prefix);
   rc = mosquitto_loop_start(mosq_);
   if (rc != MOSQ_ERR_SUCCESS) return where + ": network thread: " + mosquitto_strerror(rc);
   started_ = true;
-  // A broker that is not up yet is retried by the network thread.
+  // After loop_start: a broker that refuses this first attempt is then
+  // retried by the network thread (called before it, libmosquitto gives up).
   rc = mosquitto_connect_async(mosq_, config_.host.c_str(), config_.port,
                                static_cast<int>(config_.keepalive_s));
   if (rc != MOSQ_ERR_SUCCESS) {
@@ -109,8 +114,6 @@ std::string MqttSink::start() {
         "mqtt: {}:{}: {}; retrying in the background", config_.host, config_.port,
         rc == MOSQ_ERR_ERRNO ? std::string(std::strerror(errno)) : mosquitto_strerror(rc));
   }
-  kws::log::info("mqtt: publishing to {}:{} as '{}' under '{}/'", config_.host, config_.port,
-                 client_id_, config_.topic_prefix);
   return "";
 }
 
