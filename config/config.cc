@@ -208,6 +208,90 @@ void read_wyoming(const YamlReader& r, const YAML::Node& node, WyomingSection* o
   }
 }
 
+// Topic levels kwsd builds must not hold MQTT wildcards or start/end a level.
+void check_topic_prefix(const YamlReader& r, const YAML::Node& node, const std::string& path,
+                        const std::string& prefix) {
+  if (prefix.empty() || prefix.front() == '/' || prefix.back() == '/' ||
+      prefix.find_first_of("+#") != std::string::npos) {
+    r.fail(node, path,
+           "'" + prefix +
+               "' must be non-empty, without '+' or '#' and without a leading or "
+               "trailing '/'");
+  }
+}
+
+void read_mqtt(const YamlReader& r, const YAML::Node& node, MqttSection* out) {
+  r.check_map(node, "mqtt",
+              {"enabled", "host", "port", "client_id", "username", "password", "password_file",
+               "tls", "ca_file", "topic_prefix", "qos", "retain", "keepalive_s", "queue_max",
+               "hermes", "site_id", "home_assistant", "discovery_prefix", "node_id"});
+  out->where = r.where(node.Mark());
+  if (node["enabled"]) out->enabled = r.get_bool(node["enabled"], "mqtt.enabled");
+  if (node["host"]) {
+    out->host = r.get_string(node["host"], "mqtt.host");
+    if (out->host.empty()) r.fail(node["host"], "mqtt.host", "the broker host is empty");
+  }
+  if (node["port"]) {
+    out->port = static_cast<uint16_t>(r.get_u32(node["port"], "mqtt.port", 1, 65535));
+  }
+  for (auto [key, field] :
+       {std::pair{"client_id", &out->client_id}, std::pair{"username", &out->username},
+        std::pair{"password", &out->password}, std::pair{"ca_file", &out->ca_file},
+        std::pair{"site_id", &out->site_id}, std::pair{"node_id", &out->node_id}}) {
+    if (node[key]) *field = r.get_string(node[key], std::string("mqtt.") + key);
+  }
+  if (node["node_id"] && out->node_id.find_first_not_of(
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+                             std::string::npos) {
+    r.fail(node["node_id"], "mqtt.node_id",
+           "'" + out->node_id + "' may hold only letters, digits, '_' and '-'");
+  }
+  if (node["password_file"]) {
+    out->password_file = r.get_string(node["password_file"], "mqtt.password_file");
+    if (node["password"]) {
+      r.fail(node["password_file"], "mqtt.password_file",
+             "give mqtt.password or mqtt.password_file, not both");
+    }
+    std::string text;
+    try {
+      text = detail::read_text_file(out->password_file);
+    } catch (const detail::ConfigError& e) {
+      r.fail(node["password_file"], "mqtt.password_file", e.what());
+    }
+    out->password = text.substr(0, text.find_first_of("\r\n"));
+  }
+  if (node["tls"]) out->tls = r.get_bool(node["tls"], "mqtt.tls");
+  if (node["ca_file"] && !out->ca_file.empty()) {
+    if (!out->tls) r.fail(node["ca_file"], "mqtt.ca_file", "is only used with mqtt.tls: true");
+    try {
+      (void)detail::read_text_file(out->ca_file);
+    } catch (const detail::ConfigError& e) {
+      r.fail(node["ca_file"], "mqtt.ca_file", e.what());
+    }
+  }
+  if (node["topic_prefix"]) {
+    out->topic_prefix = r.get_string(node["topic_prefix"], "mqtt.topic_prefix");
+    check_topic_prefix(r, node["topic_prefix"], "mqtt.topic_prefix", out->topic_prefix);
+  }
+  if (node["discovery_prefix"]) {
+    out->discovery_prefix = r.get_string(node["discovery_prefix"], "mqtt.discovery_prefix");
+    check_topic_prefix(r, node["discovery_prefix"], "mqtt.discovery_prefix", out->discovery_prefix);
+  }
+  if (node["qos"]) out->qos = r.get_u32(node["qos"], "mqtt.qos", 0, 2);
+  if (node["retain"]) out->retain = r.get_bool(node["retain"], "mqtt.retain");
+  if (node["keepalive_s"]) {
+    out->keepalive_s = r.get_u32(node["keepalive_s"], "mqtt.keepalive_s", 5, 3600);
+  }
+  if (node["queue_max"]) out->queue_max = r.get_u32(node["queue_max"], "mqtt.queue_max", 0, 10000);
+  if (node["hermes"]) out->hermes = r.get_bool(node["hermes"], "mqtt.hermes");
+  if (node["home_assistant"]) {
+    out->home_assistant = r.get_bool(node["home_assistant"], "mqtt.home_assistant");
+  }
+  if (node["site_id"] && out->site_id.empty()) {
+    r.fail(node["site_id"], "mqtt.site_id", "the Hermes siteId is empty");
+  }
+}
+
 }  // namespace
 
 std::string parse_listen_address(const std::string& text, std::string* host, uint16_t* port) {
@@ -265,7 +349,8 @@ Result<Config> parse_config(const std::string& text, const std::string& source_n
     const YAML::Node root = r.parse(text);
     Config config;
     config.source = source_name;
-    r.check_map(root, "", {"model", "stage1", "stage2", "audio", "events", "logging", "wyoming"});
+    r.check_map(root, "",
+                {"model", "stage1", "stage2", "audio", "events", "logging", "wyoming", "mqtt"});
     if (root.IsNull()) return Result<Config>::success(config);
     if (root["model"]) read_model(r, root["model"], &config.model);
     if (root["stage1"]) read_stage1(r, root["stage1"], &config.stage1);
@@ -274,6 +359,7 @@ Result<Config> parse_config(const std::string& text, const std::string& source_n
     if (root["events"]) read_events(r, root["events"], &config.events);
     if (root["logging"]) read_logging(r, root["logging"], &config.logging);
     if (root["wyoming"]) read_wyoming(r, root["wyoming"], &config.wyoming);
+    if (root["mqtt"]) read_mqtt(r, root["mqtt"], &config.mqtt);
     if (config.audio.device == kNoAudioDevice && !config.wyoming.enabled) {
       r.fail(root["audio"]["device"], "audio.device",
              "'none' (no microphone) needs wyoming.enabled: true, or kwsd has nothing to "

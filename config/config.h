@@ -126,6 +126,33 @@ struct WyomingSection {
 // Returns "" or what is wrong.
 std::string parse_listen_address(const std::string& text, std::string* host, uint16_t* port);
 
+// MQTT events (docs/mqtt.md): every detection as JSON, Rhasspy's Hermes
+// hotword messages and Home Assistant discovery; off by default.
+struct MqttSection {
+  bool enabled = false;
+  std::string host = "localhost";  // broker host name or address
+  uint16_t port = 1883;            // 1..65535 (8883 is usual with TLS)
+  std::string client_id;           // "" = "kwsd-<hostname>"
+  std::string username;            // "" = anonymous
+  std::string password;            // password, or read from password_file
+  std::string password_file;       // its first line is the password (instead of `password`)
+  bool tls = false;
+  std::string ca_file;                // TLS: CA certificates (PEM); "" = the system's
+  std::string topic_prefix = "kwsd";  // <prefix>/status, <prefix>/detection/<keyword>
+  uint32_t qos = 1;                   // 0, 1 or 2, for every message kwsd sends
+  bool retain = false;                // retain detections (availability/discovery always are)
+  uint32_t keepalive_s = 30;
+  uint32_t queue_max = 100;         // detections kept while the broker is away (0: drop them)
+  bool hermes = true;               // hermes/hotword/<keyword>/detected, toggleOff/toggleOn
+  std::string site_id = "default";  // Hermes siteId
+  bool home_assistant = true;       // discovery: one `event` entity per keyword
+  std::string discovery_prefix = "homeassistant";
+  std::string node_id;  // "" = client_id with every character but [A-Za-z0-9_-] made '_'
+  std::string where;    // "file:line:col" of the section, for later errors
+
+  bool operator==(const MqttSection&) const = default;
+};
+
 struct LoggingSection {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
 };
@@ -139,6 +166,7 @@ struct Config {
   EventsSection events;
   LoggingSection logging;
   WyomingSection wyoming;
+  MqttSection mqtt;
 };
 
 // Parses YAML text; `source_name` names it in messages.

@@ -8,7 +8,8 @@ PACKAGES=(
   # build
   cmake ninja-build g++ pkg-config git clang-14 clang-format libclang-rt-14-dev
   # core host dependencies
-  libfftw3-dev libsndfile1-dev libsamplerate0-dev libspdlog-dev libyaml-cpp-dev
+  libfftw3-dev libsndfile1-dev libsamplerate0-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev
+  libmosquitto-dev mosquitto mosquitto-clients
   libasound2-dev alsa-utils libsystemd-dev systemd
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev valgrind
@@ -21,6 +22,8 @@ PACKAGES=(
   flac opus-tools stress
   # the peer engine compared in bench/
   pocketsphinx pocketsphinx-en-us
+  # the Debian package (tools/package.sh, tools/package_test.sh)
+  dpkg-dev help2man lintian
 )
 
 missing=()

@@ -55,6 +55,10 @@ class Detector {
   // the config entry. On success, a note about settings that need a restart
   // (or ""). Called on the processing thread, between process() calls.
   virtual Result<std::string> apply_config(const config::Config& config) = 0;
+
+  // The labels reported as keywords, with their current trigger thresholds
+  // (for MQTT discovery and Hermes); empty when the detector cannot tell.
+  virtual std::vector<std::pair<std::string, float>> keywords() const { return {}; }
 };
 
 }  // namespace kws::daemon

@@ -199,4 +199,13 @@ Result<std::string> ModelDetector::apply_config(const config::Config& config) {
   return note;
 }
 
+std::vector<std::pair<std::string, float>> ModelDetector::keywords() const {
+  const ModelInfo& info = runtime_->info();
+  std::vector<std::pair<std::string, float>> out;
+  for (uint32_t i = 0; i < info.num_labels; ++i) {
+    if (info.keywords[i].is_keyword) out.emplace_back(info.labels[i], info.keywords[i].threshold);
+  }
+  return out;
+}
+
 }  // namespace kws::daemon

@@ -33,6 +33,7 @@ class ModelDetector final : public Detector, CandidateVerifier, CascadeObserver 
   std::string process(const int16_t* samples, size_t n, std::vector<Detection>* out) override;
   std::string flush(std::vector<Detection>* out) override;
   Result<std::string> apply_config(const config::Config& config) override;
+  std::vector<std::pair<std::string, float>> keywords() const override;
 
   const ModelRuntime& runtime() const { return *runtime_; }
 

@@ -20,6 +20,12 @@ size_t next_pow2(size_t n) {
   return p;
 }
 
+std::vector<MqttKeyword> mqtt_keywords(const Detector& detector) {
+  std::vector<MqttKeyword> out;
+  for (const auto& [name, threshold] : detector.keywords()) out.push_back({name, threshold});
+  return out;
+}
+
 }  // namespace
 
 Service::Service(ServiceSettings settings, std::unique_ptr<AudioSource> source,
@@ -80,6 +86,13 @@ std::string Service::start() {
     err = socket_->start();
     if (!err.empty()) return err;
     consumers_.push_back(socket_.get());
+  }
+  if (settings_.config.mqtt.enabled) {
+    mqtt_ =
+        std::make_unique<MqttSink>(settings_.config.mqtt, mqtt_keywords(*detector_), KWS_VERSION);
+    err = mqtt_->start();
+    if (!err.empty()) return err;
+    consumers_.push_back(mqtt_.get());
   }
   hooks_ = std::make_unique<HookRunner>(settings_.hook, [](const HookResult& r) {
     kws::log::debug("hook: event {} {}", r.sequence, hook_outcome_name(r.outcome));
@@ -213,6 +226,11 @@ void Service::do_reload() {
   needs_restart(next->device != settings_.device, "audio.device");
   needs_restart(next->model_path != settings_.model_path, "model.path");
   needs_restart(next->socket_path != settings_.socket_path, "events.socket");
+  config::MqttSection mqtt_now = settings_.config.mqtt;
+  config::MqttSection mqtt_next = next->config.mqtt;
+  mqtt_now.where = mqtt_next.where = "";
+  needs_restart(!(mqtt_now == mqtt_next), "mqtt");
+  if (mqtt_) mqtt_->set_keywords(mqtt_keywords(*detector_));
   if (!note.empty()) kws::log::warn("reload: {}", note);
   needs_restart(next->ring_ms != settings_.ring_ms || next->period_ms != settings_.period_ms ||
                     next->capture_rate != settings_.capture_rate ||
@@ -297,6 +315,7 @@ void Service::shutdown() {
     }
   }
   if (socket_) socket_->stop();
+  if (mqtt_) mqtt_->stop();
   if (capture_) {
     const CaptureStats& s = capture_->stats();
     kws::log::info("kwsd: stopped; {} events, {} overruns, {} device losses, {} samples dropped",

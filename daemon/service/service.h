@@ -32,6 +32,7 @@
 #include "daemon/service/notifier.h"
 #include "daemon/service/service_settings.h"
 #include "daemon/sinks/hook_runner.h"
+#include "daemon/sinks/mqtt_sink.h"
 #include "daemon/sinks/socket_server.h"
 
 namespace kws::daemon {
@@ -82,6 +83,8 @@ class Service {
   // The stage-2 verifier's runner (null unless stage2.mode is external).
   const HookRunner* verifier() const { return verifier_.get(); }
   const EventSocketServer* socket() const { return socket_.get(); }
+  // The MQTT publisher (null unless mqtt.enabled).
+  const MqttSink* mqtt() const { return mqtt_.get(); }
 
  private:
   void do_reload();
@@ -113,6 +116,7 @@ class Service {
   std::unique_ptr<EventSocketServer> socket_;
   std::unique_ptr<HookRunner> hooks_;
   std::unique_ptr<HookRunner> verifier_;  // stage2.mode external
+  std::unique_ptr<MqttSink> mqtt_;        // mqtt.enabled
   // Candidates at the verifier, by candidate number: the detection each
   // becomes if accepted (processing thread only).
   std::map<uint64_t, DetectionEvent> candidates_;

@@ -286,6 +286,10 @@ int service_main(int argc, char** argv, const DetectorFactory& make_detector) {
       }
       extra = ", Wyoming on " + wyoming.host + " port " + std::to_string(wyoming.port);
     }
+    if (settings->config.mqtt.enabled) {
+      extra += ", MQTT to " + settings->config.mqtt.host + " port " +
+               std::to_string(settings->config.mqtt.port);
+    }
     std::printf("%s: configuration OK (device '%s', model '%s'%s)\n",
                 args.config.empty() ? "defaults" : args.config.c_str(), settings->device.c_str(),
                 settings->model_path.c_str(), extra.c_str());

@@ -1,4 +1,4 @@
-// Writes model-rate mono int16 audio as a canonical 44-byte-header WAV file,
+// Writes model-rate mono int16 audio as a 16-bit PCM WAV file (libsndfile),
 // for hooks that want the pre-roll as a file.
 #pragma once
 

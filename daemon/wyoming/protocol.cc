@@ -17,9 +17,9 @@ std::string EventReader::fail(std::string message) {
 // Reads an optional non-negative length field; `limit` bounds it.
 static std::string read_length(const Json& header, const char* key, size_t limit, size_t* out) {
   *out = 0;
-  const Json* v = header.find(key);
+  const Json* v = find_member(header, key);
   if (v == nullptr || v->is_null()) return "";
-  const std::optional<int64_t> n = v->as_integer(0, std::numeric_limits<int64_t>::max() / 2);
+  const std::optional<int64_t> n = as_integer(*v, 0, std::numeric_limits<int64_t>::max() / 2);
   if (!n) return std::string("header field \"") + key + "\" is not a non-negative integer";
   if (static_cast<uint64_t>(*n) > limit) {
     return std::string("header field \"") + key + "\" is " + std::to_string(*n) +
@@ -36,13 +36,13 @@ std::string EventReader::finish_header() {
   if (!parsed) return fail("header is not JSON: " + parsed.error());
   const Json& header = *parsed;
   if (!header.is_object()) return fail("header is not a JSON object");
-  const Json* type = header.find("type");
-  if (type == nullptr || !type->is_string() || type->as_string().empty()) {
+  const Json* type = find_member(header, "type");
+  if (type == nullptr || !type->is_string() || type->get_ref<const std::string&>().empty()) {
     return fail("header has no \"type\" string");
   }
   current_ = Event{};
-  current_.type = type->as_string();
-  if (const Json* data = header.find("data"); data != nullptr && !data->is_null()) {
+  current_.type = type->get<std::string>();
+  if (const Json* data = find_member(header, "data"); data != nullptr && !data->is_null()) {
     if (!data->is_object()) return fail("header field \"data\" is not an object");
     current_.data = *data;
   }
@@ -71,7 +71,7 @@ std::string EventReader::finish_data() {
     buffer_.clear();
     if (!extra) return fail("event data is not JSON: " + extra.error());
     if (!extra->is_object()) return fail("event data is not a JSON object");
-    for (const Json::Member& m : extra->members()) current_.data.set(m.first, m.second);
+    for (const auto& m : extra->items()) current_.data[m.key()] = m.value();
   }
   need_ = payload_need_;
   stage_ = Stage::kPayload;
@@ -126,11 +126,10 @@ std::string EventReader::feed(const char* bytes, size_t n, std::vector<Event>* o
 
 std::string encode_event(std::string_view type, const Json& data, std::string_view payload) {
   Json header = Json::object();
-  header.set("type", Json::string(std::string(type)));
-  header.set("version", Json::string(kProtocolVersion));
-  if (data.is_object() && !data.members().empty()) header.set("data", data);
-  if (!payload.empty())
-    header.set("payload_length", Json::number(static_cast<double>(payload.size())));
+  header["type"] = type;
+  header["version"] = kProtocolVersion;
+  if (data.is_object() && !data.empty()) header["data"] = data;
+  if (!payload.empty()) header["payload_length"] = payload.size();
   std::string out = to_json(header);
   out.push_back('\n');
   out.append(payload);

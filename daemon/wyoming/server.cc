@@ -172,8 +172,8 @@ struct Server::Impl {
             "wyoming: client {} ({}) refused: {} clients already connected (max_clients)", id, peer,
             options.max_clients);
         Json data = Json::object();
-        data.set("text", Json::string("server full: too many clients"));
-        data.set("code", Json::string("kwsd-server-full"));
+        data["text"] = "server full: too many clients";
+        data["code"] = "kwsd-server-full";
         send_all(fd, encode_event("error", data));
         ::close(fd);
         continue;
@@ -255,8 +255,8 @@ struct Server::Impl {
       }
       if (!read_error.empty()) {
         Json data = Json::object();
-        data.set("text", Json::string(read_error));
-        data.set("code", Json::string("kwsd-protocol-error"));
+        data["text"] = read_error;
+        data["code"] = "kwsd-protocol-error";
         send_all(fd, encode_event("error", data));
         return drop(read_error);
       }

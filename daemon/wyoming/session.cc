@@ -16,22 +16,22 @@ bool same_name(const std::string& a, const std::string& b) {
 }
 
 std::optional<int64_t> read_timestamp(const Json& data) {
-  const Json* t = data.find("timestamp");
+  const Json* t = find_member(data, "timestamp");
   if (t == nullptr) return std::nullopt;
   // Milliseconds; bounded so that adding stream positions cannot overflow.
-  return t->as_integer(-(int64_t{1} << 52), int64_t{1} << 52);
+  return as_integer(*t, -(int64_t{1} << 52), int64_t{1} << 52);
 }
 
 Json attribution(const ProgramInfo& p) {
   Json a = Json::object();
-  a.set("name", Json::string(p.attribution_name));
-  a.set("url", Json::string(p.attribution_url));
+  a["name"] = p.attribution_name;
+  a["url"] = p.attribution_url;
   return a;
 }
 
 Json string_array(const std::vector<std::string>& v) {
   Json a = Json::array();
-  for (const std::string& s : v) a.push(Json::string(s));
+  for (const std::string& s : v) a.push_back(s);
   return a;
 }
 
@@ -41,9 +41,9 @@ std::string read_pcm_format(const Json& data, PcmFormat* out) {
   const char* keys[3] = {"rate", "width", "channels"};
   uint32_t* fields[3] = {&out->rate, &out->width, &out->channels};
   for (int i = 0; i < 3; ++i) {
-    const Json* v = data.find(keys[i]);
+    const Json* v = find_member(data, keys[i]);
     if (v == nullptr) return std::string("audio format has no \"") + keys[i] + "\"";
-    const std::optional<int64_t> n = v->as_integer(0, std::numeric_limits<uint32_t>::max());
+    const std::optional<int64_t> n = as_integer(*v, 0, std::numeric_limits<uint32_t>::max());
     if (!n) return std::string("audio format field \"") + keys[i] + "\" is not a valid integer";
     *fields[i] = static_cast<uint32_t>(*n);
   }
@@ -75,8 +75,8 @@ Result<std::unique_ptr<Session>> Session::create(const ModelSet& models,
 
 std::string Session::fatal(std::string message, std::string* out) {
   Json data = Json::object();
-  data.set("text", Json::string(message));
-  data.set("code", Json::string("kwsd-protocol-error"));
+  data["text"] = message;
+  data["code"] = "kwsd-protocol-error";
   *out += encode_event("error", data);
   return message;
 }
@@ -90,28 +90,28 @@ Json Session::info_data() const {
     }
     for (const std::string& kw : m->keywords()) {
       Json model = Json::object();
-      model.set("name", Json::string(kw));
-      model.set("description", Json::string(kw + " (" + stem + ")"));
-      model.set("phrase", Json::string(kw));
-      model.set("attribution", attribution(program_));
-      model.set("installed", Json::boolean(true));
-      model.set("version", Json::string(program_.version));
-      model.set("languages", string_array(program_.languages));
-      models.push(std::move(model));
+      model["name"] = kw;
+      model["description"] = kw + " (" + stem + ")";
+      model["phrase"] = kw;
+      model["attribution"] = attribution(program_);
+      model["installed"] = true;
+      model["version"] = program_.version;
+      model["languages"] = string_array(program_.languages);
+      models.push_back(std::move(model));
     }
   }
   Json wake = Json::object();
-  wake.set("name", Json::string(program_.name));
-  wake.set("description", Json::string(program_.description));
-  wake.set("attribution", attribution(program_));
-  wake.set("installed", Json::boolean(true));
-  wake.set("version", Json::string(program_.version));
-  wake.set("models", std::move(models));
+  wake["name"] = program_.name;
+  wake["description"] = program_.description;
+  wake["attribution"] = attribution(program_);
+  wake["installed"] = true;
+  wake["version"] = program_.version;
+  wake["models"] = std::move(models);
   Json data = Json::object();
-  for (const char* empty : {"asr", "tts", "handle", "intent"}) data.set(empty, Json::array());
+  for (const char* empty : {"asr", "tts", "handle", "intent"}) data[empty] = Json::array();
   Json programs = Json::array();
-  programs.push(std::move(wake));
-  data.set("wake", std::move(programs));
+  programs.push_back(std::move(wake));
+  data["wake"] = std::move(programs);
   return data;
 }
 
@@ -136,7 +136,7 @@ std::string Session::handle(const Event& event, std::string* out) {
   if (t == "audio-stop") return on_stop(out);
   if (t == "ping") {
     Json data = Json::object();
-    if (const Json* text = event.data.find("text"); text != nullptr) data.set("text", *text);
+    if (const Json* text = find_member(event.data, "text"); text != nullptr) data["text"] = *text;
     *out += encode_event("pong", data);
     return "";
   }
@@ -144,13 +144,13 @@ std::string Session::handle(const Event& event, std::string* out) {
 }
 
 std::string Session::on_detect(const Event& event, std::string* out) {
-  const Json* names = event.data.find("names");
+  const Json* names = find_member(event.data, "names");
   std::vector<std::string> requested;
   if (names != nullptr && !names->is_null()) {
     if (!names->is_array()) return fatal("detect: \"names\" is not a list", out);
-    for (const Json& n : names->items()) {
+    for (const Json& n : *names) {
       if (!n.is_string()) return fatal("detect: \"names\" holds a non-string", out);
-      requested.push_back(n.as_string());
+      requested.push_back(n.get<std::string>());
     }
   }
   size_t matched = 0;
@@ -169,9 +169,10 @@ std::string Session::on_detect(const Event& event, std::string* out) {
   if (matched == 0) {
     // Not fatal: the client may still describe, or send another detect.
     Json data = Json::object();
-    data.set("text", Json::string("none of the requested wake words is offered; describe lists "
-                                  "them"));
-    data.set("code", Json::string("kwsd-unknown-wake-word"));
+    data["text"] =
+        "none of the requested wake words is offered; describe lists "
+        "them";
+    data["code"] = "kwsd-unknown-wake-word";
     *out += encode_event("error", data);
   }
   return "";
@@ -190,9 +191,9 @@ std::string Session::start_stream(const PcmFormat& format, std::optional<int64_t
 
 std::string Session::on_chunk(const Event& event, std::string* out) {
   PcmFormat format;
-  const bool has_format = event.data.find("rate") != nullptr ||
-                          event.data.find("width") != nullptr ||
-                          event.data.find("channels") != nullptr;
+  const bool has_format = find_member(event.data, "rate") != nullptr ||
+                          find_member(event.data, "width") != nullptr ||
+                          find_member(event.data, "channels") != nullptr;
   if (has_format) {
     if (std::string e = read_pcm_format(event.data, &format); !e.empty()) {
       return fatal("audio-chunk: " + e, out);
@@ -271,8 +272,8 @@ void Session::report(const Listener& l, std::string* out) {
     const int64_t ms =
         stream_start_ms_ + static_cast<int64_t>(h.sample_index * 1000 / l.instance->sample_rate());
     Json data = Json::object();
-    data.set("name", Json::string(h.name));
-    data.set("timestamp", Json::number(static_cast<double>(ms)));
+    data["name"] = h.name;
+    data["timestamp"] = ms;
     *out += encode_event("detection", data);
     detected_in_stream_ = true;
     ++detections_;

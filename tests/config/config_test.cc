@@ -366,6 +366,65 @@ ModelInfo three_label_model() {
   return info;
 }
 
+TEST(Config, MqttSectionIsReadWithDefaults) {
+  const Config off = parse_ok("");
+  EXPECT_FALSE(off.mqtt.enabled);
+  EXPECT_EQ(off.mqtt.port, 1883u);
+  EXPECT_EQ(off.mqtt.qos, 1u);
+  EXPECT_FALSE(off.mqtt.retain);
+  EXPECT_EQ(off.mqtt.topic_prefix, "kwsd");
+  EXPECT_EQ(off.mqtt.site_id, "default");
+  const Config c = parse_ok(
+      "mqtt:\n  enabled: true\n  host: broker.lan\n  port: 8883\n  client_id: pi-kitchen\n"
+      "  username: kwsd\n  password: secret\n  tls: true\n  topic_prefix: home/kwsd\n  qos: 2\n"
+      "  queue_max: 0\n  site_id: kitchen\n  hermes: false\n  home_assistant: false\n");
+  EXPECT_TRUE(c.mqtt.enabled);
+  EXPECT_EQ(c.mqtt.host, "broker.lan");
+  EXPECT_EQ(c.mqtt.port, 8883u);
+  EXPECT_EQ(c.mqtt.client_id, "pi-kitchen");
+  EXPECT_EQ(c.mqtt.password, "secret");
+  EXPECT_TRUE(c.mqtt.tls);
+  EXPECT_EQ(c.mqtt.topic_prefix, "home/kwsd");
+  EXPECT_EQ(c.mqtt.qos, 2u);
+  EXPECT_EQ(c.mqtt.queue_max, 0u);
+  EXPECT_EQ(c.mqtt.site_id, "kitchen");
+  EXPECT_FALSE(c.mqtt.hermes);
+  EXPECT_FALSE(c.mqtt.home_assistant);
+}
+
+TEST(Config, MqttPasswordFileGivesItsFirstLine) {
+  const auto path = std::filesystem::temp_directory_path() / "kws_config_test_mqtt_password";
+  std::ofstream(path) << "s3cret\nignored\n";
+  const Config c = parse_ok("mqtt:\n  password_file: " + path.string() + "\n");
+  EXPECT_EQ(c.mqtt.password, "s3cret");
+  EXPECT_THAT(parse_error("mqtt:\n  password: a\n  password_file: " + path.string() + "\n"),
+              HasSubstr("kwsd.yaml:3:18: mqtt.password_file: give mqtt.password or "
+                        "mqtt.password_file, not both"));
+  std::filesystem::remove(path);
+  EXPECT_THAT(parse_error("mqtt:\n  password_file: " + path.string() + "\n"),
+              HasSubstr("kwsd.yaml:2:18: mqtt.password_file: "));
+}
+
+TEST(Config, MqttMistakesNameTheLine) {
+  EXPECT_THAT(parse_error("mqtt:\n  port: 0\n"),
+              HasSubstr("kwsd.yaml:2:9: mqtt.port: 0 is out of range [1, 65535]"));
+  EXPECT_THAT(parse_error("mqtt:\n  qos: 3\n"),
+              HasSubstr("kwsd.yaml:2:8: mqtt.qos: 3 is out of range [0, 2]"));
+  EXPECT_THAT(parse_error("mqtt:\n  topic_prefix: kwsd/#\n"),
+              HasSubstr("kwsd.yaml:2:17: mqtt.topic_prefix: 'kwsd/#' must be non-empty"));
+  EXPECT_THAT(parse_error("mqtt:\n  topic_prefix: /kwsd\n"), HasSubstr("mqtt.topic_prefix"));
+  EXPECT_THAT(parse_error("mqtt:\n  host: \"\"\n"),
+              HasSubstr("kwsd.yaml:2:9: mqtt.host: the broker host is empty"));
+  EXPECT_THAT(parse_error("mqtt:\n  node_id: my node\n"),
+              HasSubstr("kwsd.yaml:2:12: mqtt.node_id: 'my node' may hold only letters"));
+  EXPECT_THAT(parse_error("mqtt:\n  ca_file: /etc/hostname\n"),
+              HasSubstr("kwsd.yaml:2:12: mqtt.ca_file: is only used with mqtt.tls: true"));
+  EXPECT_THAT(parse_error("mqtt:\n  tls: true\n  ca_file: /nonexistent/ca.pem\n"),
+              HasSubstr("kwsd.yaml:3:12: mqtt.ca_file: "));
+  EXPECT_THAT(parse_error("mqtt:\n  broker: x\n"),
+              HasSubstr("kwsd.yaml:2:3: mqtt.broker: unknown key"));
+}
+
 TEST(Config, ApplyOverridesModelValues) {
   const Config c = parse_ok(
       "model:\n  frontend:\n    log_offset: 0.01\n"

@@ -498,9 +498,9 @@ WyomingReply StreamOverWyoming(wyoming::testing::TestClient* c, const std::vecto
   using wyoming::Json;
   WyomingReply r;
   Json format = Json::object();
-  format.set("rate", Json::number(16000));
-  format.set("width", Json::number(2));
-  format.set("channels", Json::number(1));
+  format["rate"] = 16000;
+  format["width"] = 2;
+  format["channels"] = 1;
   EXPECT_TRUE(c->send("audio-start", format));
   for (size_t i = 0; i < pcm.size(); i += 320) {
     EXPECT_TRUE(c->send_chunk(pcm.data() + i, std::min<size_t>(320, pcm.size() - i)));
@@ -512,12 +512,11 @@ WyomingReply StreamOverWyoming(wyoming::testing::TestClient* c, const std::vecto
   if (!events) return r;
   for (const wyoming::Event& e : *events) {
     if (e.type == "detection") {
-      r.detections.push_back(
-          e.data.find("name")->as_string() + "@" +
-          std::to_string(static_cast<int64_t>(e.data.find("timestamp")->as_number())));
+      r.detections.push_back(e.data.at("name").get<std::string>() + "@" +
+                             std::to_string(e.data.at("timestamp").get<int64_t>()));
     } else if (e.type == "info") {
-      for (const Json& m : e.data.find("wake")->items()[0].find("models")->items()) {
-        r.wake_words.push_back(m.find("name")->as_string());
+      for (const Json& m : e.data.at("wake")[0].at("models")) {
+        r.wake_words.push_back(m.at("name").get<std::string>());
       }
     }
   }

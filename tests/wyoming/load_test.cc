@@ -46,7 +46,7 @@ ClientResult run_client(uint16_t port, const std::vector<int16_t>& audio) {
     for (const Event& e : events) {
       if (e.type != "detection") continue;
       ++r.detections;
-      const auto ts = e.data.find("timestamp")->as_integer(0, int64_t{1} << 40).value_or(0);
+      const auto ts = as_integer(e.data.at("timestamp"), 0, int64_t{1} << 40).value_or(0);
       const size_t chunk = static_cast<size_t>(ts) * 16 / kChunk;
       if (chunk < sent.size()) {
         const double ms = std::chrono::duration<double, std::milli>(now - sent[chunk]).count();

@@ -31,9 +31,9 @@ TEST(EventReader, HeaderDataAndPayloadInAnyPieces) {
     ASSERT_EQ(error, "") << "step " << step;
     ASSERT_EQ(events.size(), 2u) << "step " << step;
     EXPECT_EQ(events[0].type, "audio-chunk");
-    EXPECT_EQ(events[0].data.find("rate")->as_integer(0, 99999), 16000);
-    EXPECT_EQ(events[0].data.find("width")->as_integer(0, 9), 2);  // extra data wins
-    EXPECT_EQ(events[0].data.find("channels")->as_integer(0, 9), 1);
+    EXPECT_EQ(as_integer(events[0].data.at("rate"), 0, 99999), 16000);
+    EXPECT_EQ(as_integer(events[0].data.at("width"), 0, 9), 2);  // extra data wins
+    EXPECT_EQ(as_integer(events[0].data.at("channels"), 0, 9), 1);
     EXPECT_EQ(events[0].payload, "\x01\x02\x03\x04");
     EXPECT_EQ(events[1].type, "audio-stop");
     EXPECT_TRUE(events[1].payload.empty());
@@ -119,8 +119,8 @@ TEST(EventReader, EventsBeforeAnErrorAreDelivered) {
 
 TEST(EncodeEvent, WritesHeaderDataVersionAndPayload) {
   Json data = Json::object();
-  data.set("name", Json::string("Stop"));
-  data.set("timestamp", Json::number(1234));
+  data["name"] = "Stop";
+  data["timestamp"] = 1234;
   EXPECT_EQ(encode_event("detection", data),
             R"({"type":"detection","version":"1.5.4","data":{"name":"Stop","timestamp":1234}})"
             "\n");

@@ -43,7 +43,7 @@ class WyomingServer : public ::testing::Test {
   static std::vector<Event> stream(TestClient* c, const std::string& pcm, const Json& format,
                                    size_t chunk_bytes, int64_t start_ms = 0) {
     Json start = format;
-    start.set("timestamp", Json::number(static_cast<double>(start_ms)));
+    start["timestamp"] = start_ms;
     EXPECT_TRUE(c->send("audio-start", start));
     for (size_t i = 0; i < pcm.size(); i += chunk_bytes) {
       EXPECT_TRUE(c->send("audio-chunk", format,
@@ -82,18 +82,18 @@ TEST_F(WyomingServer, DescribeListsTheModelsKeywordsAsWakeWords) {
   auto info = c->next(10000);
   ASSERT_TRUE(info.has_value());
   ASSERT_EQ(info->type, "info");
-  const Json* wake = info->data.find("wake");
+  const Json* wake = find_member(info->data, "wake");
   ASSERT_NE(wake, nullptr);
-  ASSERT_EQ(wake->items().size(), 1u);
-  const Json& program = wake->items()[0];
-  EXPECT_EQ(program.find("name")->as_string(), "kwsd");
-  EXPECT_TRUE(program.find("installed")->as_bool());
+  ASSERT_EQ(wake->size(), 1u);
+  const Json& program = (*wake)[0];
+  EXPECT_EQ(program.at("name").get<std::string>(), "kwsd");
+  EXPECT_TRUE(program.at("installed").get<bool>());
   std::vector<std::string> names;
-  for (const Json& m : program.find("models")->items()) {
-    names.push_back(m.find("name")->as_string());
-    EXPECT_TRUE(m.find("installed")->as_bool());
-    EXPECT_TRUE(m.find("languages")->is_array());
-    EXPECT_NE(m.find("attribution")->find("name"), nullptr);
+  for (const Json& m : program.at("models")) {
+    names.push_back(m.at("name").get<std::string>());
+    EXPECT_TRUE(m.at("installed").get<bool>());
+    EXPECT_TRUE(m.at("languages").is_array());
+    EXPECT_NE(find_member(m.at("attribution"), "name"), nullptr);
   }
   // The sidecar's keywords: every label but Silence and Unknown.
   EXPECT_EQ(names, (std::vector<std::string>{"Down", "Go", "Left", "No", "Off", "On", "Right",
@@ -104,16 +104,16 @@ TEST_F(WyomingServer, StreamedWavGivesOneDetectionWithItsTimestamp) {
   auto c = connect();
   Json detect = Json::object();
   Json names = Json::array();
-  names.push(Json::string("stop"));  // names match case-insensitively
-  detect.set("names", names);
+  names.push_back("stop");  // names match case-insensitively
+  detect["names"] = names;
   ASSERT_TRUE(c->send("detect", detect));
   const std::vector<Event> events =
       stream(c.get(), to_pcm(shared_assets().stream, 2, 1), audio_format(16000, 2, 1), 2048, 5000);
   const auto detections = of_type(events, "detection");
   ASSERT_EQ(detections.size(), 1u);
-  EXPECT_EQ(detections[0]->data.find("name")->as_string(), "Stop");
+  EXPECT_EQ(detections[0]->data.at("name").get<std::string>(), "Stop");
   // The word is in the second second of the stream, which started at 5000 ms.
-  const auto ts = detections[0]->data.find("timestamp")->as_integer(0, 1 << 30);
+  const auto ts = as_integer(detections[0]->data.at("timestamp"), 0, 1 << 30);
   ASSERT_TRUE(ts.has_value());
   EXPECT_GT(*ts, 6000);
   EXPECT_LT(*ts, 7500);
@@ -140,7 +140,7 @@ TEST_F(WyomingServer, FortyEightKhzStereo32BitClientIsResampled) {
   const auto events = stream(c.get(), to_pcm(y, 4, 2), audio_format(48000, 4, 2), 8 * 1024);
   const auto detections = of_type(events, "detection");
   ASSERT_EQ(detections.size(), 1u);
-  EXPECT_EQ(detections[0]->data.find("name")->as_string(), "Stop");
+  EXPECT_EQ(detections[0]->data.at("name").get<std::string>(), "Stop");
 }
 
 TEST_F(WyomingServer, SilenceAndUnrequestedWordsGiveNotDetected) {
@@ -152,8 +152,8 @@ TEST_F(WyomingServer, SilenceAndUnrequestedWordsGiveNotDetected) {
 
   Json detect = Json::object();
   Json names = Json::array();
-  names.push(Json::string("Yes"));
-  detect.set("names", names);
+  names.push_back("Yes");
+  detect["names"] = names;
   ASSERT_TRUE(c->send("detect", detect));
   events = stream(c.get(), to_pcm(shared_assets().stream, 2, 1), audio_format(16000, 2, 1), 2048);
   EXPECT_TRUE(of_type(events, "detection").empty());
@@ -164,13 +164,13 @@ TEST_F(WyomingServer, UnknownWakeWordIsAnErrorEventButNotADisconnect) {
   auto c = connect();
   Json detect = Json::object();
   Json names = Json::array();
-  names.push(Json::string("hey_nobody"));
-  detect.set("names", names);
+  names.push_back("hey_nobody");
+  detect["names"] = names;
   ASSERT_TRUE(c->send("detect", detect));
   auto e = c->next(5000);
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->type, "error");
-  EXPECT_EQ(e->data.find("code")->as_string(), "kwsd-unknown-wake-word");
+  EXPECT_EQ(e->data.at("code").get<std::string>(), "kwsd-unknown-wake-word");
   ASSERT_TRUE(c->send("ping"));
   auto pong = c->next(5000);
   ASSERT_TRUE(pong.has_value());
@@ -215,7 +215,7 @@ TEST_F(WyomingServer, EachFaultDropsOnlyThatClient) {
     EXPECT_TRUE(bad->closed_by_peer(5000, &seen)) << f.name;
     ASSERT_FALSE(seen.empty()) << f.name;
     EXPECT_EQ(seen.back().type, "error") << f.name;
-    EXPECT_THAT(seen.back().data.find("text")->as_string(), HasSubstr(f.error_text)) << f.name;
+    EXPECT_THAT(seen.back().data.at("text").get<std::string>(), HasSubstr(f.error_text)) << f.name;
     EXPECT_TRUE(wait_dropped(++expected_drops)) << f.name;
     // Meanwhile the bystander's stream goes on.
     const size_t part = pcm.size() / (std::size(faults) + 1);
@@ -276,7 +276,7 @@ TEST_F(WyomingServer, TooManyClientsAreRefusedOthersUnaffected) {
   std::vector<Event> seen;
   EXPECT_TRUE(third->closed_by_peer(5000, &seen));
   ASSERT_EQ(seen.size(), 1u);
-  EXPECT_EQ(seen[0].data.find("code")->as_string(), "kwsd-server-full");
+  EXPECT_EQ(seen[0].data.at("code").get<std::string>(), "kwsd-server-full");
   EXPECT_EQ(server_->stats().rejected, 1u);
   ASSERT_TRUE(a->send("ping"));
   EXPECT_TRUE(a->next(5000).has_value());

@@ -51,9 +51,9 @@ bool TestClient::send(std::string_view type, const Json& data, std::string_view 
 
 bool TestClient::send_chunk(const int16_t* samples, size_t n, uint32_t rate, uint32_t channels) {
   Json data = Json::object();
-  data.set("rate", Json::number(rate));
-  data.set("width", Json::number(2));
-  data.set("channels", Json::number(channels));
+  data["rate"] = rate;
+  data["width"] = 2;
+  data["channels"] = channels;
   return send("audio-chunk", data,
               std::string_view(reinterpret_cast<const char*>(samples), n * sizeof(int16_t)));
 }

@@ -62,9 +62,9 @@ inline const SharedAssets& shared_assets() {
 
 inline Json audio_format(uint32_t rate, uint32_t width, uint32_t channels) {
   Json data = Json::object();
-  data.set("rate", Json::number(rate));
-  data.set("width", Json::number(width));
-  data.set("channels", Json::number(channels));
+  data["rate"] = rate;
+  data["width"] = width;
+  data["channels"] = channels;
   return data;
 }
 
