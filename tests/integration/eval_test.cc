@@ -293,7 +293,7 @@ TEST_F(EvalNegativeFiles, FileThatBreaksAfterPlanningIsSkippedWhenBuilt) {
   ASSERT_TRUE(specs) << specs.error();
   ASSERT_EQ(specs->size(), 1u);
   write_bytes("other.wav", "replaced by text while the evaluation ran");
-  auto built = build_negative_stream((*specs)[0], 16000);
+  auto built = build_negative_stream((*specs)[0], {}, MixOptions{}, 16000);
   ASSERT_TRUE(built) << built.error();
   EXPECT_EQ(built->audio.size(), 16000u);
   ASSERT_EQ(built->warnings.size(), 1u);
