@@ -66,7 +66,8 @@ Status layout(bool external_fft, void* mem, size_t len, size_t* used, Layout* ou
 }  // namespace
 
 Status OwwMel::needed_bytes(size_t* bytes, bool use_external_fft) {
-  if (bytes == nullptr) return Status::Error(StatusCode::kInvalidArgument, "oww mel: bytes is null");
+  if (bytes == nullptr)
+    return Status::Error(StatusCode::kInvalidArgument, "oww mel: bytes is null");
   Layout l;
   return layout<Band>(use_external_fft, nullptr, 0, bytes, &l);
 }
@@ -133,7 +134,8 @@ Status OwwMel::init(void* mem, size_t len, RealFft* fft_override) {
 }
 
 void OwwMel::frame_db(const int16_t* frame, float* db) {
-  for (uint32_t i = 0; i < kFrameSamples; ++i) frame_[i] = static_cast<float>(frame[i]) * window_[i];
+  for (uint32_t i = 0; i < kFrameSamples; ++i)
+    frame_[i] = static_cast<float>(frame[i]) * window_[i];
   if (fft_override_ != nullptr) {
     fft_override_->forward(frame_, spectrum_);
   } else {
@@ -171,8 +173,8 @@ Status OwwMel::compute(const int16_t* samples, size_t n, float* out, size_t max_
     return Status::Error(StatusCode::kInvalidArgument, "oww mel: null argument");
   }
   if (t > max_frames) {
-    return Status::Error(StatusCode::kBufferTooSmall, "oww mel: %zu samples give %zu frames, room for %zu",
-                         n, t, max_frames);
+    return Status::Error(StatusCode::kBufferTooSmall,
+                         "oww mel: %zu samples give %zu frames, room for %zu", n, t, max_frames);
   }
   for (size_t f = 0; f < t; ++f) frame_db(samples + f * kHopSamples, out + f * kBins);
   clamp_top_db(out, t * kBins);

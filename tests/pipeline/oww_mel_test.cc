@@ -26,7 +26,8 @@ class OwwMelTest : public ::testing::Test {
   std::vector<float> run(const std::vector<int16_t>& s) {
     std::vector<float> out(OwwMel::frames_for(s.size()) * OwwMel::kBins);
     size_t frames = 0;
-    EXPECT_TRUE(mel_.compute(s.data(), s.size(), out.data(), out.size() / OwwMel::kBins, &frames).ok());
+    EXPECT_TRUE(
+        mel_.compute(s.data(), s.size(), out.data(), out.size() / OwwMel::kBins, &frames).ok());
     EXPECT_EQ(frames * OwwMel::kBins, out.size());
     return out;
   }
@@ -49,7 +50,8 @@ TEST_F(OwwMelTest, TopDbClampIsPerCall) {
   // A loud tone in the last frames lifts the floor of the quiet first ones.
   std::vector<int16_t> s(1760, 0);
   for (size_t i = 1200; i < s.size(); ++i) {
-    s[i] = static_cast<int16_t>(20000.0 * std::sin(2.0 * 3.14159265 * 440.0 * static_cast<double>(i) / 16000.0));
+    s[i] = static_cast<int16_t>(
+        20000.0 * std::sin(2.0 * 3.14159265 * 440.0 * static_cast<double>(i) / 16000.0));
   }
   const std::vector<float> db = run(s);
   float peak = -1e9f;
