@@ -80,7 +80,7 @@ void pixel_scalar(const Pixel& px, int64_t wstride, const float* filter, const f
 #if KWS_NN_F32_X86
 
 __attribute__((target("avx2,fma"))) inline __m128 hsum4_avx2(__m256 a, __m256 b, __m256 c,
-                                                               __m256 d) {
+                                                             __m256 d) {
   const __m256 ab = _mm256_hadd_ps(a, b);
   const __m256 cd = _mm256_hadd_ps(c, d);
   const __m256 abcd = _mm256_hadd_ps(ab, cd);
@@ -281,7 +281,8 @@ Status conv_f32(const Scratch& scratch, const ConvF32Params& p, const Dims4& in_
             break;
 #endif
           default:
-            for (int32_t q = 0; q < npx; ++q) pixel_scalar(px[q], wstride, filter, bias, p, out_d.c, out[q]);
+            for (int32_t q = 0; q < npx; ++q)
+              pixel_scalar(px[q], wstride, filter, bias, p, out_d.c, out[q]);
             break;
         }
         ox += npx;
