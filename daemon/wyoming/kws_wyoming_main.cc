@@ -19,6 +19,7 @@
 #include "daemon/log.h"
 #include "daemon/model/model_runtime.h"
 #include "daemon/model/oww_model.h"
+#include "daemon/service/model_detector.h"
 #include "daemon/wyoming/server.h"
 
 namespace {
@@ -117,7 +118,8 @@ int main(int argc, char** argv) {
       kws::log::error("{}", loaded.error());
       return 2;
     }
-    config = std::move(*loaded);
+    // stage2.mode model without a path: the shipped stage 2, as kwsd runs it.
+    config = kws::daemon::with_stage2_default(*loaded);
     if (model_args.empty() && !config->model.path.empty()) {
       model_args.push_back({config->model.path, config->model.sidecar});
     }
@@ -148,8 +150,9 @@ int main(int argc, char** argv) {
       kws::log::error("{}", loaded.error());
       return 1;
     }
-    kws::log::info("model {} ({}): wake words {}", m.path, (*loaded)->info_origin(),
-                   join((*loaded)->keywords()));
+    const std::string stage2 = (*loaded)->stage2_path();
+    kws::log::info("model {} ({}): wake words {}{}", m.path, (*loaded)->info_origin(),
+                   join((*loaded)->keywords()), stage2.empty() ? "" : ", cascade with " + stage2);
     models.push_back(std::move(*loaded));
   }
   return kws::wyoming::serve(options, models);
