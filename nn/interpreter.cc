@@ -714,6 +714,19 @@ Status Interpreter::invoke() { return run(num_ops_, true); }
 
 Status Interpreter::invoke_ops(uint32_t count) { return run(count, false); }
 
+Status Interpreter::invoke_op(uint32_t index) {
+  if (!initialized_) {
+    return Status::Error(StatusCode::kNotInitialized, "invoke_op() before a successful init()");
+  }
+  if (index >= num_ops_) {
+    return Status::Error(StatusCode::kInvalidArgument, "op %u of %u", static_cast<unsigned>(index),
+                         static_cast<unsigned>(num_ops_));
+  }
+  stream_prev_valid_ = false;  // the kept rows no longer follow the input
+  const OpNode& node = ops_[index];
+  return node.kernel->eval(node, tensors_);
+}
+
 Status Interpreter::run(uint32_t count, bool allow_stream) {
   if (!initialized_) {
     return Status::Error(StatusCode::kNotInitialized, "invoke() before a successful init()");

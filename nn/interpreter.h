@@ -101,6 +101,9 @@ class Interpreter {
   // Runs only the first `count` ops (debugging, layer-by-layer comparisons):
   // afterwards the outputs of op count-1 are valid through tensor().
   Status invoke_ops(uint32_t count);
+  // Runs op `index` of subgraph 0 alone on what the arena holds (profiling:
+  // right after invoke_ops(index) its inputs are valid, and it may be repeated).
+  Status invoke_op(uint32_t index);
   // Any tensor of subgraph 0 by index (constant ones point into the model).
   // Ops and tensors below are subgraph 0's.
   TensorView tensor(uint32_t index) const { return view(static_cast<int32_t>(index)); }

@@ -92,7 +92,10 @@ constexpr uint8_t kReshape = 17;
 constexpr uint8_t kMul = 21;
 constexpr uint8_t kPad = 22;
 constexpr uint8_t kReducer = 27;
+constexpr uint8_t kSub = 28;
+constexpr uint8_t kSqueeze = 30;
 constexpr uint8_t kStridedSlice = 32;
+constexpr uint8_t kLeakyRelu = 75;
 }  // namespace options_type
 
 // Padding (SAME = 0, VALID = 1) and ActivationFunctionType (NONE = 0, RELU = 1,

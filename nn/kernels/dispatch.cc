@@ -27,6 +27,7 @@ static_assert(std::is_same_v<decltype(&ref::fully_connected_s8_buffer_size),
 static_assert(std::is_same_v<decltype(&ref::conv_f32), decltype(&opt::conv_f32)>);
 static_assert(
     std::is_same_v<decltype(&ref::fully_connected_f32), decltype(&opt::fully_connected_f32)>);
+static_assert(std::is_same_v<decltype(&ref::unary_f32), decltype(&opt::unary_f32)>);
 static_assert(
     std::is_same_v<decltype(&ref::conv_f32_buffer_size), decltype(&opt::conv_f32_buffer_size)>);
 
@@ -51,6 +52,9 @@ Status fully_connected_f32(const FullyConnectedDims& dims, float activation_min,
                            const float* bias, float* output) {
   return fast::fully_connected_f32(dims, activation_min, activation_max, input, filter, bias,
                                    output);
+}
+Status unary_f32(UnaryF32Op op, float alpha, int32_t size, const float* input, float* output) {
+  return fast::unary_f32(op, alpha, size, input, output);
 }
 
 const char* kernels_variant() { return KWS_NN_USE_OPTIMIZED ? "optimized" : "reference"; }

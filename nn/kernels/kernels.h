@@ -37,7 +37,7 @@ using ref::pad_f32;
 using ref::reduce_max_f32;
 using ref::softmax_f32;
 using ref::transpose_f32;
-using ref::unary_f32;
+Status unary_f32(UnaryF32Op op, float alpha, int32_t size, const float* input, float* output);
 
 // "reference" or "optimized": what KWS_NN_KERNELS selected.
 const char* kernels_variant();

@@ -39,6 +39,7 @@ Status conv_f32(const Scratch& scratch, const ConvF32Params& params, const Dims4
 Status fully_connected_f32(const FullyConnectedDims& dims, float activation_min,
                            float activation_max, const float* input, const float* filter,
                            const float* bias, float* output);
+Status unary_f32(UnaryF32Op op, float alpha, int32_t size, const float* input, float* output);
 
 // The ISA path taken on this CPU: "avx2", "neon" or "scalar".
 const char* isa();

@@ -4,6 +4,7 @@
 // mapped onto the kernels as TFLite defines them.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -218,6 +219,179 @@ TEST(Ops, ShapeMismatchIsALoadError) {
   const Status s = Interpreter::needed_bytes(model, &needed);
   EXPECT_EQ(s.code(), StatusCode::kMalformedModel);
   EXPECT_NE(std::strstr(s.message(), "MAX_POOL_2D at subgraph 0 operator 0"), nullptr)
+      << s.message();
+}
+
+// --- float32 ------------------------------------------------------------------
+
+TensorSpec f32(std::vector<int32_t> shape) {
+  return {std::move(shape), TensorType::kFloat32, {}, {}, {}, 0, "", false};
+}
+
+TensorSpec f32_const(std::vector<int32_t> shape, const std::vector<float>& values) {
+  return {std::move(shape), TensorType::kFloat32, bytes_of(values), {}, {}, 0, "", false};
+}
+
+OpSpec op_of(int32_t builtin, std::vector<int32_t> ins, int32_t out, uint8_t options_type = 0,
+             std::vector<OptionField> options = {}) {
+  OpSpec o;
+  o.builtin = builtin;
+  o.inputs = std::move(ins);
+  o.outputs = {out};
+  o.options_type = options_type;
+  o.options = std::move(options);
+  return o;
+}
+
+// The backbone's block: CONV_2D -> LEAKY_RELU (alpha 0.2) -> MAXIMUM(-0.4).
+TEST(Ops, F32ConvLeakyReluMaximum) {
+  namespace fc = field::conv2d;
+  ModelSpec m;
+  m.tensors = {f32({1, 3, 3, 1}),       f32_const({1, 2, 2, 1}, {1.0f, 0.0f, 0.0f, 0.0f}),
+               f32_const({1}, {-5.0f}), f32({1, 2, 2, 1}),
+               f32({1, 2, 2, 1}),       f32_const({1}, {-0.4f}),
+               f32({1, 2, 2, 1})};
+  m.ops = {op_of(op::kConv2d, {0, 1, 2}, 3, options_type::kConv2d,
+                 {OptionField::i8(fc::kPadding, schema_padding::kValid)}),
+           op_of(op::kLeakyRelu, {3}, 4, options_type::kLeakyRelu,
+                 {OptionField::f32(field::leaky_relu::kAlpha, 0.25f)}),
+           op_of(op::kMaximum, {4, 5}, 6)};
+  m.inputs = {0};
+  m.outputs = {6};
+  const auto out = as<float>(run(m, {bytes_of(std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8, 9})}));
+  // conv: x(y, x) - 5 = {-4, -3, -1, 0}; leaky: {-1, -0.75, -0.25, 0}; max with -0.4.
+  EXPECT_EQ(out, (std::vector<float>{-0.4f, -0.4f, -0.25f, 0.0f}));
+}
+
+TEST(Ops, F32FullyConnectedReluThenSoftmax) {
+  namespace ff = field::fully_connected;
+  ModelSpec m;
+  m.tensors = {f32({1, 2}), f32_const({2, 2}, {1.0f, 0.0f, 0.0f, -1.0f}),
+               f32_const({2}, {0.0f, 5.0f}), f32({1, 2}), f32({1, 2})};
+  m.ops = {op_of(op::kFullyConnected, {0, 1, 2}, 3, options_type::kFullyConnected,
+                 {OptionField::i8(ff::kActivation, schema_activation::kRelu)}),
+           op_of(op::kSoftmax, {3}, 4, options_type::kSoftmax,
+                 {OptionField::f32(field::softmax::kBeta, 1.0f)})};
+  m.inputs = {0};
+  m.outputs = {4};
+  // FC: {1, 5 - 2} = {1, 3}; softmax {1/(1+e^2), e^2/(1+e^2)}.
+  const auto out = as<float>(run(m, {bytes_of(std::vector<float>{1.0f, 2.0f})}));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_NEAR(out[0], 1.0 / (1.0 + std::exp(2.0)), 1e-7);
+  EXPECT_NEAR(out[1], std::exp(2.0) / (1.0 + std::exp(2.0)), 1e-7);
+}
+
+// LayerNorm's pieces as openWakeWord's heads use them: MEAN (keep dims), SUB
+// broadcast, MUL, RSQRT, GREATER_EQUAL.
+TEST(Ops, F32MeanSubMulRsqrt) {
+  ModelSpec m;
+  m.tensors = {f32({1, 4}), i32_const({1}, {1}), f32({1, 1}), f32({1, 4}),
+               f32({1, 4}), f32({1, 1}),         f32({1, 1})};
+  m.ops = {op_of(op::kMean, {0, 1}, 2, options_type::kReducer,
+                 {OptionField::i8(field::reducer::kKeepDims, 1)}),
+           op_of(op::kSub, {0, 2}, 3), op_of(op::kMul, {3, 3}, 4),
+           op_of(op::kMean, {4, 1}, 5, options_type::kReducer,
+                 {OptionField::i8(field::reducer::kKeepDims, 1)}),
+           op_of(op::kRsqrt, {5}, 6)};
+  m.inputs = {0};
+  m.outputs = {6};
+  // mean 2.5; deviations +-0.5, +-1.5; variance 1.25.
+  const auto out = as<float>(run(m, {bytes_of(std::vector<float>{1, 2, 3, 4})}));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FLOAT_EQ(out[0], 1.0f / std::sqrt(1.25f));
+}
+
+TEST(Ops, F32GreaterEqualGivesBool) {
+  ModelSpec m =
+      one_op(op::kGreaterEqual,
+             {f32({3}), f32_const({1}, {0.5f}), {{3}, TensorType::kBool, {}, {}, {}, 0, "", false}},
+             {0, 1}, {0}, 2);
+  EXPECT_EQ(run(m, {bytes_of(std::vector<float>{0.49f, 0.5f, 2.0f})}),
+            (std::vector<uint8_t>{0, 1, 1}));
+}
+
+TEST(Ops, F32BatchMatmulThenSqueeze) {
+  ModelSpec m;
+  m.tensors = {f32({1, 2, 3}), f32_const({3, 2}, {1, 0, 0, 1, 1, 1}), f32({1, 2, 2}), f32({2, 2})};
+  m.ops = {op_of(op::kBatchMatmul, {0, 1}, 2),
+           op_of(op::kSqueeze, {2}, 3, options_type::kSqueeze,
+                 {OptionField::vec(field::squeeze::kSqueezeDims, {0})})};
+  m.inputs = {0};
+  m.outputs = {3};
+  // rows {1, 2, 3} and {4, 5, 6} times [[1, 0], [0, 1], [1, 1]].
+  EXPECT_EQ(as<float>(run(m, {bytes_of(std::vector<float>{1, 2, 3, 4, 5, 6})})),
+            (std::vector<float>{4, 5, 10, 11}));
+}
+
+// InterpreterOptions::input_shapes: a [1, 1] input resized to [1, 3] runs
+// EXPAND_DIMS -> TRANSPOSE -> REDUCE_MAX -> LOG on the new shape (the file
+// declares every tensor with size-1 dims, as melspectrogram.tflite does).
+TEST(Ops, F32InputShapePropagatesThroughPrepare) {
+  ModelSpec m;
+  m.tensors = {f32({1, 1}),    i32_const({}, {2}), f32({1, 1, 1}), i32_const({3}, {0, 2, 1}),
+               f32({1, 1, 1}), f32({1, 1}),        f32({1, 1}),    i32_const({1}, {2})};
+  m.ops = {op_of(op::kExpandDims, {0, 1}, 2), op_of(op::kTranspose, {2, 3}, 4),
+           op_of(op::kReduceMax, {4, 7}, 5, options_type::kReducer), op_of(op::kLog, {5}, 6)};
+  m.inputs = {0};
+  m.outputs = {6};
+  const std::vector<uint8_t> bytes = testing::build_model(m);
+  TfliteModel model;
+  ASSERT_TRUE(model.parse(bytes.data(), bytes.size()).ok());
+  InputShape shape;
+  shape.num_dims = 2;
+  shape.dims[0] = 1;
+  shape.dims[1] = 3;
+  InterpreterOptions options;
+  options.input_shapes = &shape;
+  options.num_input_shapes = 1;
+  size_t needed = 0;
+  ASSERT_TRUE(Interpreter::needed_bytes(model, &needed, options).ok());
+  std::vector<uint8_t> arena(needed);
+  Interpreter interp;
+  const Status s = interp.init(model, arena.data(), arena.size(), options);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(interp.input(0).bytes, 12u);
+  ASSERT_EQ(interp.tensor(4).dims[2], 3);
+  const float x[3] = {1.0f, std::exp(2.0f), 2.0f};
+  std::memcpy(interp.input(0).data, x, sizeof x);
+  ASSERT_TRUE(interp.invoke().ok());
+  EXPECT_FLOAT_EQ(*static_cast<const float*>(interp.output(0).data), 2.0f);
+  // A shape the graph cannot take, and a bad request, are load errors.
+  shape.num_dims = 0;
+  EXPECT_EQ(Interpreter::needed_bytes(model, &needed, options).code(),
+            StatusCode::kInvalidArgument);
+}
+
+Status load_error(const ModelSpec& m) {
+  const std::vector<uint8_t> bytes = testing::build_model(m);
+  TfliteModel model;
+  EXPECT_TRUE(model.parse(bytes.data(), bytes.size()).ok());
+  size_t needed = 0;
+  return Interpreter::needed_bytes(model, &needed);
+}
+
+TEST(Ops, UnsupportedFloatOpOrTypeNamesOpAndIndex) {
+  // An op the runtime does not have.
+  ModelSpec tanh = one_op(28, {f32({2}), f32({2})}, {0}, {0}, 1);
+  Status s = load_error(tanh);
+  EXPECT_EQ(s.code(), StatusCode::kUnsupported);
+  EXPECT_NE(std::strstr(s.message(), "unsupported op TANH (builtin 28) at subgraph 0 operator 0"),
+            nullptr)
+      << s.message();
+  // An op the runtime has for another type.
+  ModelSpec leaky = one_op(op::kLeakyRelu, {s8({2}, 1.0f, 0), s8({2}, 1.0f, 0)}, {0}, {0}, 1);
+  s = load_error(leaky);
+  EXPECT_NE(std::strstr(s.message(),
+                        "LEAKY_RELU (builtin 98) for INT8 inputs at subgraph 0 "
+                        "operator 0"),
+            nullptr)
+      << s.message();
+  // A float op with a wrong operand type.
+  ModelSpec fc =
+      one_op(op::kFullyConnected, {f32({1, 2}), s8({2, 2}, 1.0f, 0), f32({1, 2})}, {0, 1}, {0}, 2);
+  s = load_error(fc);
+  EXPECT_NE(std::strstr(s.message(), "FULLY_CONNECTED at subgraph 0 operator 0: input 2 is INT8"),
+            nullptr)
       << s.message();
 }
 

@@ -1,7 +1,11 @@
 // libFuzzer entry: parse the input as a model; if it parses, size, init and
 // invoke an interpreter on zero input: twice, with streaming inference on (a
 // 2-row shift, the shipped models' stride), so the second invoke takes the
-// streamed path wherever the model streams. Any crash, sanitizer report or
+// streamed path wherever the model streams. int8 and float32 models alike
+// (the glue is chosen by tensor type; IF branches run). A model whose init
+// fails at its declared shapes is tried once more with input 0's last dim
+// resized to 672 (InterpreterOptions::input_shapes: resizable float models such
+// as openWakeWord's melspectrogram). Any crash, sanitizer report or
 // out-of-bounds access is a bug in the reader, the op glue or the streaming
 // plan.
 #include <cstddef>
@@ -20,11 +24,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!model.parse(copy.get(), size).ok()) return 0;
   kws::nn::InterpreterOptions options;
   options.stream_shift_rows = 2;  // the shipped models' stride
+  // Real keyword models need < 100 KiB; bigger arenas (> 1 MiB) only make
+  // runs slow (linear kernels over millions of elements), not more interesting.
   size_t needed = 0;
-  if (!kws::nn::Interpreter::needed_bytes(model, &needed, options).ok()) return 0;
-  // Real keyword models need < 100 KiB; bigger arenas only make runs slow
-  // (linear kernels over millions of elements), not more interesting.
-  if (needed > (1u << 20)) return 0;
+  kws::nn::InputShape shape;
+  bool sized = kws::nn::Interpreter::needed_bytes(model, &needed, options).ok();
+  if (!sized && model.num_subgraphs() > 0 && model.inputs(0).size() > 0) {
+    const kws::nn::TensorDesc in = model.tensor(0, static_cast<uint32_t>(model.inputs(0)[0]));
+    if (in.num_dims >= 1) {
+      shape.num_dims = in.num_dims;
+      for (int k = 0; k < in.num_dims; ++k) shape.dims[k] = in.dims[k] > 0 ? in.dims[k] : 1;
+      shape.dims[in.num_dims - 1] = 672;  // 2 melspectrogram frames
+      options.input_shapes = &shape;
+      options.num_input_shapes = 1;
+      sized = kws::nn::Interpreter::needed_bytes(model, &needed, options).ok();
+    }
+  }
+  if (!sized || needed > (1u << 20)) return 0;
   std::unique_ptr<uint8_t[]> arena(new uint8_t[needed]);
   kws::nn::Interpreter interp;
   if (!interp.init(model, arena.get(), needed, options).ok()) return 0;

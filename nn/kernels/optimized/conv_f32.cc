@@ -35,6 +35,25 @@ size_t zero_row_bytes(const Dims4& filter) {
          ~size_t{31};
 }
 
+// Filters whose rows are shorter than a SIMD register (fw * ic < 8, e.g. the
+// backbone's first 3x3 convolution on one channel) run with the output
+// channels in the lanes instead, from a copy of the filter transposed to
+// [tap][oc] (oc padded to 8) made in scratch on each call.
+bool lanes_over_channels(const Dims4& filter) {
+  return filter.w * filter.c < 8 && filter.h * filter.w * filter.c <= 64;
+}
+
+int32_t padded_channels(const Dims4& filter) { return (filter.n + 7) / 8 * 8; }
+
+size_t packed_bytes(const Dims4& filter) {
+  if (!lanes_over_channels(filter)) return 0;
+  return static_cast<size_t>(filter.h) * static_cast<size_t>(filter.w) *
+         static_cast<size_t>(filter.c) * static_cast<size_t>(padded_channels(filter)) *
+         sizeof(float);
+}
+
+size_t scratch_bytes(const Dims4& filter) { return zero_row_bytes(filter) + packed_bytes(filter); }
+
 // One output pixel's receptive field as contiguous runs: a filter row whose
 // taps all fall inside the input is one run of fw * ic values (NHWC and OHWI
 // are both contiguous along w, c), a row at the W border one run per tap, a
@@ -87,68 +106,88 @@ __attribute__((target("avx2,fma"))) inline __m128 hsum4_avx2(__m256 a, __m256 b,
   return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
 }
 
-// npx (1 or 2) pixels of the same layout, four output channels per step: the
-// lanes take 8 consecutive values of a run, the run's tail is summed apart.
-__attribute__((target("avx2,fma"))) void pixels_avx2(const Pixel* px, int32_t npx, int64_t wstride,
+// NPX (1..3) pixels of the same layout, four output channels per step (12
+// accumulators): the lanes take 8 consecutive values of a run, the run's tail
+// is summed apart.
+template <int NPX>
+__attribute__((target("avx2,fma"))) void pixels_avx2(const Pixel* px, int64_t wstride,
                                                      const float* filter, const float* bias,
                                                      const ConvF32Params& p, int32_t out_c,
                                                      float* const* out) {
-  const Pixel& p0 = px[0];
-  const Pixel& p1 = px[npx - 1];
   int32_t oc = 0;
   for (; oc + 4 <= out_c; oc += 4) {
     const float* w0 = filter + oc * wstride;
-    __m256 a0[4], a1[4];
-    float t0[4] = {0, 0, 0, 0}, t1[4] = {0, 0, 0, 0};
-    for (int j = 0; j < 4; ++j) a0[j] = a1[j] = _mm256_setzero_ps();
-    for (int32_t k = 0; k < p0.count; ++k) {
-      const float* x0 = p0.seg[k].x;
-      const float* x1 = p1.seg[k].x;
-      const float* w = w0 + p0.seg[k].w_off;
-      const int32_t len = p0.seg[k].len;
+    __m256 a[NPX][4];
+    float t[NPX][4] = {};
+    for (int q = 0; q < NPX; ++q) {
+      for (int j = 0; j < 4; ++j) a[q][j] = _mm256_setzero_ps();
+    }
+    for (int32_t k = 0; k < px[0].count; ++k) {
+      const float* x[NPX];
+      for (int q = 0; q < NPX; ++q) x[q] = px[q].seg[k].x;
+      const float* w = w0 + px[0].seg[k].w_off;
+      const int32_t len = px[0].seg[k].len;
       int32_t i = 0;
       for (; i + 8 <= len; i += 8) {
-        const __m256 xv0 = _mm256_loadu_ps(x0 + i);
-        const __m256 xv1 = _mm256_loadu_ps(x1 + i);
+        __m256 xv[NPX];
+        for (int q = 0; q < NPX; ++q) xv[q] = _mm256_loadu_ps(x[q] + i);
         for (int j = 0; j < 4; ++j) {
           const __m256 wv = _mm256_loadu_ps(w + j * wstride + i);
-          a0[j] = _mm256_fmadd_ps(xv0, wv, a0[j]);
-          a1[j] = _mm256_fmadd_ps(xv1, wv, a1[j]);
+          for (int q = 0; q < NPX; ++q) a[q][j] = _mm256_fmadd_ps(xv[q], wv, a[q][j]);
         }
       }
       for (; i < len; ++i) {
         for (int j = 0; j < 4; ++j) {
-          t0[j] += x0[i] * w[j * wstride + i];
-          t1[j] += x1[i] * w[j * wstride + i];
+          for (int q = 0; q < NPX; ++q) t[q][j] += x[q][i] * w[j * wstride + i];
         }
       }
     }
-    float s[8];
-    _mm_storeu_ps(s, hsum4_avx2(a0[0], a0[1], a0[2], a0[3]));
-    _mm_storeu_ps(s + 4, hsum4_avx2(a1[0], a1[1], a1[2], a1[3]));
-    for (int j = 0; j < 4; ++j) {
-      out[0][oc + j] = finish(s[j] + t0[j], bias, oc + j, p);
-      if (npx == 2) out[1][oc + j] = finish(s[4 + j] + t1[j], bias, oc + j, p);
+    for (int q = 0; q < NPX; ++q) {
+      float s[4];
+      _mm_storeu_ps(s, hsum4_avx2(a[q][0], a[q][1], a[q][2], a[q][3]));
+      for (int j = 0; j < 4; ++j) out[q][oc + j] = finish(s[j] + t[q][j], bias, oc + j, p);
     }
   }
-  for (int32_t q = 0; q < npx; ++q) {
+  for (int q = 0; q < NPX; ++q) {
     for (int32_t c = oc; c < out_c; ++c) {
       const float* w0 = filter + c * wstride;
-      __m256 a = _mm256_setzero_ps();
+      __m256 acc = _mm256_setzero_ps();
       float t = 0.0f;
       for (int32_t k = 0; k < px[q].count; ++k) {
         const Segment& sg = px[q].seg[k];
         int32_t i = 0;
         for (; i + 8 <= sg.len; i += 8) {
-          a = _mm256_fmadd_ps(_mm256_loadu_ps(sg.x + i), _mm256_loadu_ps(w0 + sg.w_off + i), a);
+          acc = _mm256_fmadd_ps(_mm256_loadu_ps(sg.x + i), _mm256_loadu_ps(w0 + sg.w_off + i), acc);
         }
         for (; i < sg.len; ++i) t += sg.x[i] * w0[sg.w_off + i];
       }
       float s[4];
       const __m256 z = _mm256_setzero_ps();
-      _mm_storeu_ps(s, hsum4_avx2(a, z, z, z));
+      _mm_storeu_ps(s, hsum4_avx2(acc, z, z, z));
       out[q][c] = finish(s[0] + t, bias, c, p);
     }
+  }
+}
+
+// One pixel, output channels in the lanes: out[oc] = sum over (tap, ic) in
+// the reference's order of x * w, packed[t][oc] = filter[oc][t].
+__attribute__((target("avx2,fma"))) void pixel_lanes_avx2(const Pixel& px, const float* packed,
+                                                          int32_t oc_padded, const float* bias,
+                                                          const ConvF32Params& p, int32_t out_c,
+                                                          float* out) {
+  for (int32_t oc = 0; oc < out_c; oc += 8) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int32_t k = 0; k < px.count; ++k) {
+      const Segment& sg = px.seg[k];
+      for (int32_t i = 0; i < sg.len; ++i) {
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(sg.x[i]),
+                              _mm256_loadu_ps(packed + (sg.w_off + i) * oc_padded + oc), acc);
+      }
+    }
+    float s[8];
+    _mm256_storeu_ps(s, acc);
+    const int32_t n = out_c - oc < 8 ? out_c - oc : 8;
+    for (int32_t j = 0; j < n; ++j) out[oc + j] = finish(s[j], bias, oc + j, p);
   }
 }
 
@@ -231,7 +270,7 @@ Status conv_f32_buffer_size(const ConvF32Params&, const Dims4&, const Dims4& fil
     return Status::Error(StatusCode::kInvalidArgument, "conv_f32_buffer_size: bytes is null");
   }
   KWS_RETURN_IF_ERROR(internal::check_dims("conv_f32_buffer_size", "filter", filter));
-  *bytes = zero_row_bytes(filter);
+  *bytes = scratch_bytes(filter);
   return Status::Ok();
 }
 
@@ -242,7 +281,7 @@ Status conv_f32(const Scratch& scratch, const ConvF32Params& p, const Dims4& in_
   if (in_d.c != f_d.c) {
     return ref::conv_f32(scratch, p, in_d, input, f_d, filter, bias, out_d, output);
   }
-  KWS_RETURN_IF_ERROR(internal::check_scratch("conv_f32", scratch, zero_row_bytes(f_d)));
+  KWS_RETURN_IF_ERROR(internal::check_scratch("conv_f32", scratch, scratch_bytes(f_d)));
   float* zero = static_cast<float*>(scratch.data);
   std::memset(zero, 0, static_cast<size_t>(f_d.c) * sizeof(float));
   const int64_t wstride = static_cast<int64_t>(f_d.h) * f_d.w * f_d.c;
@@ -252,7 +291,22 @@ Status conv_f32(const Scratch& scratch, const ConvF32Params& p, const Dims4& in_
 #elif KWS_NN_F32_NEON
   arm = Arm::kNeon;
 #endif
-  Pixel px[2];
+#if KWS_NN_F32_X86
+  const int32_t oc_padded = padded_channels(f_d);
+  float* packed = nullptr;
+  if (arm == Arm::kAvx2 && lanes_over_channels(f_d)) {
+    packed = reinterpret_cast<float*>(static_cast<uint8_t*>(scratch.data) + zero_row_bytes(f_d));
+    const int32_t taps = f_d.h * f_d.w * f_d.c;
+    for (int32_t t = 0; t < taps; ++t) {
+      for (int32_t oc = 0; oc < oc_padded; ++oc) {
+        packed[t * oc_padded + oc] =
+            oc < f_d.n ? filter[static_cast<int64_t>(oc) * taps + t] : 0.0f;
+      }
+    }
+  }
+#endif
+  constexpr int32_t kMaxPixels = 3;
+  Pixel px[kMaxPixels];
   for (int32_t b = 0; b < out_d.n; ++b) {
     const float* in_b = input + static_cast<int64_t>(b) * in_d.h * in_d.w * in_d.c;
     for (int32_t oy = 0; oy < out_d.h; ++oy) {
@@ -260,29 +314,44 @@ Status conv_f32(const Scratch& scratch, const ConvF32Params& p, const Dims4& in_
         if (!layout(p, in_d, in_b, f_d, zero, oy, ox, &px[0])) {
           return ref::conv_f32(scratch, p, in_d, input, f_d, filter, bias, out_d, output);
         }
+        // Neighbours with the same layout share the weight loads.
         int32_t npx = 1;
-        if (ox + 1 < out_d.w && layout(p, in_d, in_b, f_d, zero, oy, ox + 1, &px[1]) &&
-            same_layout(px[0], px[1])) {
-          npx = 2;
+        while (npx < kMaxPixels && ox + npx < out_d.w &&
+               layout(p, in_d, in_b, f_d, zero, oy, ox + npx, &px[npx]) &&
+               same_layout(px[0], px[npx])) {
+          ++npx;
         }
-        float* out[2];
-        for (int32_t q = 0; q < 2; ++q) {
+        float* out[kMaxPixels];
+        for (int32_t q = 0; q < npx; ++q) {
           out[q] = output + ((static_cast<int64_t>(b) * out_d.h + oy) * out_d.w + ox + q) * out_d.c;
         }
         switch (arm) {
 #if KWS_NN_F32_X86
           case Arm::kAvx2:
-            pixels_avx2(px, npx, wstride, filter, bias, p, out_d.c, out);
+            if (packed != nullptr) {
+              for (int32_t q = 0; q < npx; ++q) {
+                pixel_lanes_avx2(px[q], packed, oc_padded, bias, p, out_d.c, out[q]);
+              }
+            } else if (npx == 3) {
+              pixels_avx2<3>(px, wstride, filter, bias, p, out_d.c, out);
+            } else if (npx == 2) {
+              pixels_avx2<2>(px, wstride, filter, bias, p, out_d.c, out);
+            } else {
+              pixels_avx2<1>(px, wstride, filter, bias, p, out_d.c, out);
+            }
             break;
 #endif
 #if KWS_NN_F32_NEON
           case Arm::kNeon:
-            pixels_neon(px, npx, wstride, filter, bias, p, out_d.c, out);
+            for (int32_t q = 0; q < npx; q += 2) {
+              pixels_neon(px + q, npx - q >= 2 ? 2 : 1, wstride, filter, bias, p, out_d.c, out + q);
+            }
             break;
 #endif
           default:
-            for (int32_t q = 0; q < npx; ++q)
+            for (int32_t q = 0; q < npx; ++q) {
               pixel_scalar(px[q], wstride, filter, bias, p, out_d.c, out[q]);
+            }
             break;
         }
         ox += npx;
