@@ -166,6 +166,10 @@ Result<std::shared_ptr<const OwwModelSet>> OwwModelSet::load(
   }
   OwwConfig& cfg = set->cfg_;
   cfg.embedding = &set->files_[0]->model;
+  // Consecutive 76-row windows move by one step's 8 mel rows: the embedding
+  // interpreter keeps what the old rows gave (bit-identical results).
+  cfg.embedding_stream_shift_rows =
+      static_cast<int32_t>(OwwFrontend::kStepSamples / OwwMel::kHopSamples);
   std::vector<std::string> labels;
   for (const std::string& h : heads) {
     if (std::string err = load_file(h); !err.empty()) return R::failure(err);

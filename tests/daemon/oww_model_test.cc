@@ -53,7 +53,8 @@ class OwwRuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::shared_data_path("models/openwakeword");
-    if (dir_.empty()) GTEST_SKIP() << "shared data not found: models/openwakeword (set KWS_SHARED_DATA)";
+    if (dir_.empty())
+      GTEST_SKIP() << "shared data not found: models/openwakeword (set KWS_SHARED_DATA)";
   }
   std::string dir_;
 };

@@ -58,6 +58,7 @@ class OwwStreamTest : public ::testing::Test {
     cfg_.embedding = &embedding_.model;
     for (size_t h = 0; h < kNumHeads; ++h) cfg_.heads[h] = &heads_[h].model;
     cfg_.num_heads = kNumHeads;
+    cfg_.embedding_stream_shift_rows = 8;  // as the runtime runs it (daemon/model/oww_model.cc)
     size_t bytes = 0;
     Status s = OwwFrontend::needed_bytes(cfg_, &bytes);
     ASSERT_TRUE(s.ok()) << s.message();
