@@ -8,9 +8,7 @@
 #include <iterator>
 #include <system_error>
 
-#ifndef KWS_SOURCE_MODELS_DIR
-#define KWS_SOURCE_MODELS_DIR "models"
-#endif
+#include "daemon/service/shipped_files.h"
 
 namespace kws::daemon {
 namespace {
@@ -23,17 +21,6 @@ constexpr const char* kBackboneFile = "embedding_model.tflite";
 const char* const kTimerClasses[] = {"1_minute_timer",  "5_minute_timer",  "10_minute_timer",
                                      "20_minute_timer", "30_minute_timer", "1_hour_timer"};
 
-std::string models_dir() {
-  if (const char* env = std::getenv("KWS_MODELS_DIR"); env != nullptr && *env != '\0') return env;
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const fs::path installed = exe.parent_path().parent_path() / "share" / "kwsd" / "models";
-    if (fs::is_directory(installed, ec)) return installed.lexically_normal().string();
-  }
-  return KWS_SOURCE_MODELS_DIR;
-}
-
 std::vector<std::string> backbone_candidates(const std::string& head_path) {
   std::vector<std::string> c;
   if (const char* env = std::getenv("KWS_OWW_DIR"); env != nullptr && *env != '\0') {
@@ -41,7 +28,7 @@ std::vector<std::string> backbone_candidates(const std::string& head_path) {
   }
   const fs::path dir = fs::path(head_path).parent_path();
   c.push_back((dir.empty() ? fs::path(kBackboneFile) : dir / kBackboneFile).string());
-  c.push_back((fs::path(models_dir()) / "openwakeword" / kBackboneFile).string());
+  c.push_back((fs::path(shipped_models_dir()) / "openwakeword" / kBackboneFile).string());
   return c;
 }
 
