@@ -303,8 +303,11 @@ Status Pipeline::run_step(EventSink* sink) {
     e.step = step;
     e.decision_sample_index = samples_;
     bool accept = true;
-    if (hook_ != nullptr && oww_ == nullptr) {
-      KWS_RETURN_IF_ERROR(hook_->on_candidate(&e, window_.window(), window_.size(), &accept));
+    if (hook_ != nullptr) {
+      // openWakeWord models have no int8 feature window: candidates come with none.
+      KWS_RETURN_IF_ERROR(oww_ != nullptr
+                              ? hook_->on_candidate(&e, nullptr, 0, &accept)
+                              : hook_->on_candidate(&e, window_.window(), window_.size(), &accept));
     }
     if (accept && sink != nullptr) sink->on_event(e);
   }

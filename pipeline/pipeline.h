@@ -107,7 +107,8 @@ class Pipeline {
   // classifier, one step per 80 ms; its scores go through the same smoother,
   // trigger and events. info (make_oww_model_info) names its scores
   // (num_labels == oww->num_scores()) and holds their trigger settings. A
-  // cascade hook is not called for these models (it reads int8 features).
+  // cascade hook sees each candidate with no features (nullptr, 0) and no
+  // on_frame() calls: it can record or veto, not run an int8 stage 2.
   static Status needed_bytes_oww(const ModelInfo& info, size_t* bytes);
   Status init_oww(const ModelInfo& info, OwwFrontend* oww, void* mem, size_t len);
   bool is_oww() const { return oww_ != nullptr; }
