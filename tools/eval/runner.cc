@@ -101,6 +101,7 @@ Result<std::unique_ptr<StreamRunner>> StreamRunner::create(
         !s.ok()) {
       return R::failure(m.stage1->path + ": " + s.message());
     }
+    m.pipeline.set_cascade_hook(&m.hook);  // records the online stage-1 events
     return R::success(std::move(r));
   }
   auto c1 = ClassifierInstance::create(m.stage1, true);
