@@ -45,6 +45,18 @@ Status make_run_plan(const TfliteModel& model, RunPlan* rp) {
   *rp = RunPlan{};
   rp->count = 1;
   const uint32_t n0 = model.num_operators(0);
+  if constexpr (KWS_NN_FLOAT32 == 0) {
+    // No IF in this build (it is float32 glue): subgraph 0 alone.
+    rp->total_steps = static_cast<int32_t>(n0);
+    rp->total_ops = n0;
+    rp->total_tensors = model.num_tensors(0);
+    if (rp->total_tensors > UINT16_MAX || rp->total_ops > UINT16_MAX) {
+      return Status::Error(StatusCode::kUnsupported, "%u tensors and %u ops (at most %u each)",
+                           static_cast<unsigned>(rp->total_tensors),
+                           static_cast<unsigned>(rp->total_ops), static_cast<unsigned>(UINT16_MAX));
+    }
+    return Status::Ok();
+  }
   // Branches in IF order.
   for (uint32_t o = 0; o < n0; ++o) {
     if (model.op_builtin(0, o) != op::kIf) continue;
@@ -112,6 +124,10 @@ Status make_run_plan(const TfliteModel& model, RunPlan* rp) {
 // Steps [first, last] during which op `o` of run `r` runs.
 void op_steps(const TfliteModel& model, const RunPlan& rp, uint32_t r, uint32_t o, int32_t* first,
               int32_t* last) {
+  if (KWS_NN_FLOAT32 == 0 || rp.count == 1) {
+    *first = *last = static_cast<int32_t>(o);
+    return;
+  }
   if (r > 0) {
     *first = *last = rp.step_begin[r] + static_cast<int32_t>(o);
     return;
@@ -169,7 +185,7 @@ void tensor_lifetime(const TfliteModel& model, const RunPlan& rp, uint32_t r, in
 // that constant, so it is neither planned nor copied.
 TensorDesc effective_desc(const TfliteModel& model, const RunPlan& rp, uint32_t r, uint32_t t) {
   TensorDesc d = model.tensor(rp.sg[r], t);
-  if (r == 0 || d.data != nullptr) return d;
+  if (KWS_NN_FLOAT32 == 0 || r == 0 || d.data != nullptr) return d;
   const I32List ins = model.inputs(rp.sg[r]);
   const I32List operands = model.op_inputs(0, rp.caller[r]);
   for (uint32_t i = 0; i < ins.size() && i + 1 < operands.size(); ++i) {
@@ -259,7 +275,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
   if (KWS_NN_FLOAT32 == 0 && options.num_input_shapes > 0) {
     return Status::Error(StatusCode::kUnsupported, "input shapes need a float32 build");
   }
-  for (uint32_t k = 0; k < options.num_input_shapes; ++k) {
+  for (uint32_t k = 0; KWS_NN_FLOAT32 != 0 && k < options.num_input_shapes; ++k) {
     const InputShape& is = options.input_shapes[k];
     if (is.input >= graph_inputs.size() || is.num_dims < 1 || is.num_dims > kMaxDims) {
       return Status::Error(StatusCode::kInvalidArgument,
@@ -329,7 +345,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
       const TensorDesc d = effective_desc(model, rp, r, t);
       size_t tensor_bytes = d.bytes;
       const InputShape* shape = nullptr;
-      if (r == 0) {
+      if (KWS_NN_FLOAT32 != 0 && r == 0) {
         for (uint32_t k = 0; k < options.num_input_shapes; ++k) {
           if (graph_inputs[options.input_shapes[k].input] == static_cast<int32_t>(t)) {
             shape = &options.input_shapes[k];

@@ -161,18 +161,15 @@ Status prepare_max_pool(const PrepareContext& ctx, void* persistent, OpMemory* m
   if (in->num_dims != 4) return Status::Error(StatusCode::kUnsupported, "input must be 4-D");
   PoolF32Data d;
   KWS_RETURN_IF_ERROR(to_dims4(*in, &d.input, "input"));
-  const auto& m = *ctx.model;
-  const OperatorDesc& od = *ctx.desc;
-  int8_t padding_raw = 0;
+  PoolOptions po;
+  KWS_RETURN_IF_ERROR(read_pool_options(ctx, &po));
   PoolF32Params& p = d.params;
-  KWS_RETURN_IF_ERROR(m.option<int8_t>(od, fp::kPadding, 0, &padding_raw));
-  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fp::kStrideW, 1, &p.stride_w));
-  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fp::kStrideH, 1, &p.stride_h));
-  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fp::kFilterW, 1, &p.filter_w));
-  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fp::kFilterH, 1, &p.filter_h));
+  p.stride_w = po.stride_w;
+  p.stride_h = po.stride_h;
+  p.filter_w = po.filter_w;
+  p.filter_h = po.filter_h;
+  const Padding padding = po.padding;
   KWS_RETURN_IF_ERROR(float_activation(ctx, fp::kActivation, &p.activation_min, &p.activation_max));
-  Padding padding = Padding::kSame;
-  KWS_RETURN_IF_ERROR(to_padding(padding_raw, &padding));
   d.output = Dims4{d.input.n, 0, 0, d.input.c};
   KWS_RETURN_IF_ERROR(
       compute_padding(padding, d.input.h, p.filter_h, p.stride_h, 1, &d.output.h, &p.pad_h));
@@ -276,6 +273,15 @@ Status broadcast_shape(const RuntimeTensor& a, const RuntimeTensor& b, RuntimeTe
   return set_shape(out, rank, shape);
 }
 
+// The output's broadcast shape and the three 4-D views.
+Status binary_shapes(const PrepareContext& ctx, BinaryF32Data* d) {
+  RuntimeTensor* out = ctx.output(0);
+  KWS_RETURN_IF_ERROR(broadcast_shape(*ctx.input(0), *ctx.input(1), out));
+  KWS_RETURN_IF_ERROR(to_dims4(*ctx.input(0), &d->in1, "input 1"));
+  KWS_RETURN_IF_ERROR(to_dims4(*ctx.input(1), &d->in2, "input 2"));
+  return to_dims4(*out, &d->out, "output");
+}
+
 Status prepare_binary(const PrepareContext& ctx, BinaryF32Op op, void* persistent, OpMemory* mem) {
   KWS_RETURN_IF_ERROR(expect_f32(ctx, 2));
   BinaryF32Data d;
@@ -286,28 +292,13 @@ Status prepare_binary(const PrepareContext& ctx, BinaryF32Op op, void* persisten
     // ADD, SUB and MUL options all hold the fused activation in field 0.
     KWS_RETURN_IF_ERROR(float_activation(ctx, field::add::kActivation, &d.act_min, &d.act_max));
   }
-  RuntimeTensor* out = ctx.output(0);
-  KWS_RETURN_IF_ERROR(broadcast_shape(*ctx.input(0), *ctx.input(1), out));
-  KWS_RETURN_IF_ERROR(to_dims4(*ctx.input(0), &d.in1, "input 1"));
-  KWS_RETURN_IF_ERROR(to_dims4(*ctx.input(1), &d.in2, "input 2"));
-  KWS_RETURN_IF_ERROR(to_dims4(*out, &d.out, "output"));
+  KWS_RETURN_IF_ERROR(binary_shapes(ctx, &d));
   return store(persistent, mem, d);
 }
 
-Status prepare_add(const PrepareContext& c, void* p, OpMemory* m) {
-  return prepare_binary(c, BinaryF32Op::kAdd, p, m);
-}
-Status prepare_sub(const PrepareContext& c, void* p, OpMemory* m) {
-  return prepare_binary(c, BinaryF32Op::kSub, p, m);
-}
-Status prepare_mul(const PrepareContext& c, void* p, OpMemory* m) {
-  return prepare_binary(c, BinaryF32Op::kMul, p, m);
-}
-Status prepare_maximum(const PrepareContext& c, void* p, OpMemory* m) {
-  return prepare_binary(c, BinaryF32Op::kMaximum, p, m);
-}
-Status prepare_minimum(const PrepareContext& c, void* p, OpMemory* m) {
-  return prepare_binary(c, BinaryF32Op::kMinimum, p, m);
+template <BinaryF32Op kOp>
+Status prepare_binary_op(const PrepareContext& c, void* p, OpMemory* m) {
+  return prepare_binary(c, kOp, p, m);
 }
 
 Status eval_binary(const OpNode& node, RuntimeTensor* t) {
@@ -321,10 +312,7 @@ Status prepare_greater_equal(const PrepareContext& ctx, void* persistent, OpMemo
   RuntimeTensor* out = ctx.output(0);
   KWS_RETURN_IF_ERROR(expect(out, TensorType::kBool, "output"));
   BinaryF32Data d;
-  KWS_RETURN_IF_ERROR(broadcast_shape(*ctx.input(0), *ctx.input(1), out));
-  KWS_RETURN_IF_ERROR(to_dims4(*ctx.input(0), &d.in1, "input 1"));
-  KWS_RETURN_IF_ERROR(to_dims4(*ctx.input(1), &d.in2, "input 2"));
-  KWS_RETURN_IF_ERROR(to_dims4(*out, &d.out, "output"));
+  KWS_RETURN_IF_ERROR(binary_shapes(ctx, &d));
   return store(persistent, mem, d);
 }
 
@@ -356,17 +344,9 @@ Status prepare_unary(const PrepareContext& ctx, UnaryF32Op op, void* persistent,
   return store(persistent, mem, d);
 }
 
-Status prepare_leaky_relu(const PrepareContext& c, void* p, OpMemory* m) {
-  return prepare_unary(c, UnaryF32Op::kLeakyRelu, p, m);
-}
-Status prepare_rsqrt(const PrepareContext& c, void* p, OpMemory* m) {
-  return prepare_unary(c, UnaryF32Op::kRsqrt, p, m);
-}
-Status prepare_log(const PrepareContext& c, void* p, OpMemory* m) {
-  return prepare_unary(c, UnaryF32Op::kLog, p, m);
-}
-Status prepare_logistic(const PrepareContext& c, void* p, OpMemory* m) {
-  return prepare_unary(c, UnaryF32Op::kLogistic, p, m);
+template <UnaryF32Op kOp>
+Status prepare_unary_op(const PrepareContext& c, void* p, OpMemory* m) {
+  return prepare_unary(c, kOp, p, m);
 }
 
 Status eval_unary(const OpNode& node, RuntimeTensor* t) {
@@ -415,15 +395,7 @@ Status prepare_reduce(const PrepareContext& ctx, void* persistent, OpMemory* mem
   KWS_RETURN_IF_ERROR(constant_i32(axes, "axis"));
   ReduceF32Data d;
   KWS_RETURN_IF_ERROR(to_shape(*ctx.input(0), &d.input, "input"));
-  for (size_t i = 0; i < elements(*axes); ++i) {
-    int32_t a = read_i32(*axes, i);
-    if (a < 0) a += d.input.rank;
-    if (a < 0 || a >= d.input.rank) {
-      return Status::Error(StatusCode::kMalformedModel, "axis %d out of range",
-                           static_cast<int>(a));
-    }
-    d.axis_mask |= 1u << a;
-  }
+  KWS_RETURN_IF_ERROR(axis_mask_of(*axes, d.input.rank, &d.axis_mask));
   bool keep_dims = false;
   KWS_RETURN_IF_ERROR(
       ctx.model->option<bool>(*ctx.desc, field::reducer::kKeepDims, false, &keep_dims));
@@ -770,18 +742,12 @@ bool max_pool_window(const PrepareContext& ctx, RowWindow* w) {
   if (!batch1_rows(in) || !batch1_rows(out) || in->num_dims != 4 || out->num_dims != 4) {
     return false;
   }
-  const auto& m = *ctx.model;
-  int8_t padding_raw = 0;
-  int32_t stride_h = 1, filter_h = 1;
-  if (!m.option<int8_t>(*ctx.desc, fp::kPadding, 0, &padding_raw).ok() ||
-      !m.option<int32_t>(*ctx.desc, fp::kStrideH, 1, &stride_h).ok() ||
-      !m.option<int32_t>(*ctx.desc, fp::kFilterH, 1, &filter_h).ok()) {
-    return false;
-  }
-  Padding padding = Padding::kSame;
+  PoolOptions po;
+  if (!read_pool_options(ctx, &po).ok()) return false;
+  const int32_t stride_h = po.stride_h;
+  const int32_t filter_h = po.filter_h;
   int32_t out_h = 0, pad = 0;
-  if (!to_padding(padding_raw, &padding).ok() ||
-      !compute_padding(padding, in->dims[1], filter_h, stride_h, 1, &out_h, &pad).ok() ||
+  if (!compute_padding(po.padding, in->dims[1], filter_h, stride_h, 1, &out_h, &pad).ok() ||
       pad != 0 || stride_h <= 0 || out_h != out->dims[1] || in->dims[1] < filter_h ||
       out_h != (in->dims[1] - filter_h) / stride_h + 1) {
     return false;
@@ -850,17 +816,22 @@ const RowKernel kPadF32Rows = {pad_window, eval_pad_rows};
 const OpKernel kConv2dF32Kernel = {"CONV_2D", prepare_conv, eval_conv, nullptr};
 const OpKernel kMaxPool2dF32Kernel = {"MAX_POOL_2D", prepare_max_pool, eval_max_pool, nullptr};
 const OpKernel kFullyConnectedF32Kernel = {"FULLY_CONNECTED", prepare_fc, eval_fc, nullptr};
-const OpKernel kAddF32Kernel = {"ADD", prepare_add, eval_binary, nullptr};
-const OpKernel kSubF32Kernel = {"SUB", prepare_sub, eval_binary, nullptr};
-const OpKernel kMulF32Kernel = {"MUL", prepare_mul, eval_binary, nullptr};
-const OpKernel kMaximumF32Kernel = {"MAXIMUM", prepare_maximum, eval_binary, nullptr};
-const OpKernel kMinimumF32Kernel = {"MINIMUM", prepare_minimum, eval_binary, nullptr};
+const OpKernel kAddF32Kernel = {"ADD", prepare_binary_op<BinaryF32Op::kAdd>, eval_binary, nullptr};
+const OpKernel kSubF32Kernel = {"SUB", prepare_binary_op<BinaryF32Op::kSub>, eval_binary, nullptr};
+const OpKernel kMulF32Kernel = {"MUL", prepare_binary_op<BinaryF32Op::kMul>, eval_binary, nullptr};
+const OpKernel kMaximumF32Kernel = {"MAXIMUM", prepare_binary_op<BinaryF32Op::kMaximum>,
+                                    eval_binary, nullptr};
+const OpKernel kMinimumF32Kernel = {"MINIMUM", prepare_binary_op<BinaryF32Op::kMinimum>,
+                                    eval_binary, nullptr};
 const OpKernel kGreaterEqualF32Kernel = {"GREATER_EQUAL", prepare_greater_equal, eval_greater_equal,
                                          nullptr};
-const OpKernel kLeakyReluF32Kernel = {"LEAKY_RELU", prepare_leaky_relu, eval_unary, nullptr};
-const OpKernel kRsqrtF32Kernel = {"RSQRT", prepare_rsqrt, eval_unary, nullptr};
-const OpKernel kLogF32Kernel = {"LOG", prepare_log, eval_unary, nullptr};
-const OpKernel kLogisticF32Kernel = {"LOGISTIC", prepare_logistic, eval_unary, nullptr};
+const OpKernel kLeakyReluF32Kernel = {"LEAKY_RELU", prepare_unary_op<UnaryF32Op::kLeakyRelu>,
+                                      eval_unary, nullptr};
+const OpKernel kRsqrtF32Kernel = {"RSQRT", prepare_unary_op<UnaryF32Op::kRsqrt>, eval_unary,
+                                  nullptr};
+const OpKernel kLogF32Kernel = {"LOG", prepare_unary_op<UnaryF32Op::kLog>, eval_unary, nullptr};
+const OpKernel kLogisticF32Kernel = {"LOGISTIC", prepare_unary_op<UnaryF32Op::kLogistic>,
+                                     eval_unary, nullptr};
 const OpKernel kSoftmaxF32Kernel = {"SOFTMAX", prepare_softmax, eval_softmax, nullptr};
 const OpKernel kMeanF32Kernel = {"MEAN", prepare_reduce, eval_mean, nullptr};
 const OpKernel kReduceMaxF32Kernel = {"REDUCE_MAX", prepare_reduce, eval_reduce_max, nullptr};

@@ -224,16 +224,10 @@ Status prepare_mean_op(const PrepareContext& ctx, void* persistent, OpMemory* me
   KWS_RETURN_IF_ERROR(constant_i32(axes, "axis"));
   MeanData d;
   KWS_RETURN_IF_ERROR(to_shape(*in, &d.input, "input"));
+  KWS_RETURN_IF_ERROR(axis_mask_of(*axes, d.input.rank, &d.axis_mask));
   size_t reduced = 1;
-  for (size_t i = 0; i < elements(*axes); ++i) {
-    int32_t a = read_i32(*axes, i);
-    if (a < 0) a += d.input.rank;
-    if (a < 0 || a >= d.input.rank) {
-      return Status::Error(StatusCode::kMalformedModel, "axis %d out of range",
-                           static_cast<int>(a));
-    }
-    if ((d.axis_mask & (1u << a)) == 0) reduced *= static_cast<size_t>(d.input.dims[a]);
-    d.axis_mask |= 1u << a;
+  for (int32_t a = 0; a < d.input.rank; ++a) {
+    if (d.axis_mask & (1u << a)) reduced *= static_cast<size_t>(d.input.dims[a]);
   }
   if (reduced == 0 || elements(*in) / reduced != elements(*out)) {
     return Status::Error(StatusCode::kMalformedModel, "output has %zu values, expected %zu",

@@ -120,6 +120,41 @@ inline int32_t read_i32(const RuntimeTensor& t, size_t i) {
   return v;
 }
 
+// The bit mask of the axes listed in the constant INT32 tensor `axes`
+// (negative axes count from the end of a rank-`rank` shape).
+inline Status axis_mask_of(const RuntimeTensor& axes, int32_t rank, uint32_t* mask) {
+  *mask = 0;
+  for (size_t i = 0; i < elements(axes); ++i) {
+    int32_t a = read_i32(axes, i);
+    if (a < 0) a += rank;
+    if (a < 0 || a >= rank) {
+      return Status::Error(StatusCode::kMalformedModel, "axis %d out of range",
+                           static_cast<int>(a));
+    }
+    *mask |= 1u << a;
+  }
+  return Status::Ok();
+}
+
+// Padding, strides and filter size of a pooling op (Pool2DOptions).
+struct PoolOptions {
+  Padding padding = Padding::kSame;
+  int32_t stride_w = 1, stride_h = 1, filter_w = 1, filter_h = 1;
+};
+
+inline Status read_pool_options(const PrepareContext& ctx, PoolOptions* o) {
+  namespace fp = field::pool2d;
+  const auto& m = *ctx.model;
+  const OperatorDesc& od = *ctx.desc;
+  int8_t padding_raw = 0;
+  KWS_RETURN_IF_ERROR(m.option<int8_t>(od, fp::kPadding, 0, &padding_raw));
+  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fp::kStrideW, 1, &o->stride_w));
+  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fp::kStrideH, 1, &o->stride_h));
+  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fp::kFilterW, 1, &o->filter_w));
+  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fp::kFilterH, 1, &o->filter_h));
+  return to_padding(padding_raw, &o->padding);
+}
+
 inline int8_t* s8(RuntimeTensor& t) { return reinterpret_cast<int8_t*>(t.data); }
 inline const int32_t* s32(const RuntimeTensor& t) {
   return reinterpret_cast<const int32_t*>(t.data);

@@ -29,19 +29,16 @@ Status prepare_pool(const PrepareContext& ctx, void* persistent, OpMemory* mem) 
   PoolData d;
   KWS_RETURN_IF_ERROR(to_dims4(*in, &d.input, "input"));
   KWS_RETURN_IF_ERROR(to_dims4(*out, &d.output, "output"));
-  const auto& m = *ctx.model;
-  const OperatorDesc& od = *ctx.desc;
-  int8_t padding_raw = 0;
+  PoolOptions po;
+  KWS_RETURN_IF_ERROR(read_pool_options(ctx, &po));
   PoolParams& p = d.params;
-  KWS_RETURN_IF_ERROR(m.option<int8_t>(od, fp::kPadding, 0, &padding_raw));
-  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fp::kStrideW, 1, &p.stride_w));
-  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fp::kStrideH, 1, &p.stride_h));
-  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fp::kFilterW, 1, &p.filter_w));
-  KWS_RETURN_IF_ERROR(m.option<int32_t>(od, fp::kFilterH, 1, &p.filter_h));
+  p.stride_w = po.stride_w;
+  p.stride_h = po.stride_h;
+  p.filter_w = po.filter_w;
+  p.filter_h = po.filter_h;
   KWS_RETURN_IF_ERROR(
       output_activation(ctx, fp::kActivation, *out, &p.activation_min, &p.activation_max));
-  Padding padding = Padding::kSame;
-  KWS_RETURN_IF_ERROR(to_padding(padding_raw, &padding));
+  const Padding padding = po.padding;
   int32_t out_h = 0, out_w = 0;
   KWS_RETURN_IF_ERROR(
       compute_padding(padding, d.input.h, p.filter_h, p.stride_h, 1, &out_h, &p.pad_h));

@@ -74,18 +74,23 @@ std::vector<T> as(const std::vector<uint8_t>& b) {
   return v;
 }
 
+OpSpec op_of(int32_t builtin, std::vector<int32_t> ins, int32_t out, uint8_t options_type = 0,
+             std::vector<OptionField> options = {}) {
+  OpSpec o;
+  o.builtin = builtin;
+  o.inputs = std::move(ins);
+  o.outputs = {out};
+  o.options_type = options_type;
+  o.options = std::move(options);
+  return o;
+}
+
 ModelSpec one_op(int32_t builtin, std::vector<TensorSpec> tensors, std::vector<int32_t> ins,
                  std::vector<int32_t> graph_inputs, int32_t out, uint8_t options_type = 0,
                  std::vector<OptionField> options = {}) {
   ModelSpec m;
   m.tensors = std::move(tensors);
-  OpSpec op;
-  op.builtin = builtin;
-  op.inputs = std::move(ins);
-  op.outputs = {out};
-  op.options_type = options_type;
-  op.options = std::move(options);
-  m.ops = {op};
+  m.ops = {op_of(builtin, std::move(ins), out, options_type, std::move(options))};
   m.inputs = std::move(graph_inputs);
   m.outputs = {out};
   return m;
@@ -230,17 +235,6 @@ TensorSpec f32(std::vector<int32_t> shape) {
 
 TensorSpec f32_const(std::vector<int32_t> shape, const std::vector<float>& values) {
   return {std::move(shape), TensorType::kFloat32, bytes_of(values), {}, {}, 0, "", false};
-}
-
-OpSpec op_of(int32_t builtin, std::vector<int32_t> ins, int32_t out, uint8_t options_type = 0,
-             std::vector<OptionField> options = {}) {
-  OpSpec o;
-  o.builtin = builtin;
-  o.inputs = std::move(ins);
-  o.outputs = {out};
-  o.options_type = options_type;
-  o.options = std::move(options);
-  return o;
 }
 
 // The backbone's block: CONV_2D -> LEAKY_RELU (alpha 0.2) -> MAXIMUM(-0.4).

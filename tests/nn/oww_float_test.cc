@@ -121,6 +121,8 @@ TEST(OwwFloat, EmbeddingModelMatchesOnnxWithin1e4Relative) {
                                              &emb.data[static_cast<size_t>(w) * 96], 96));
     }
     EXPECT_LE(worst, 1e-4) << "max |a-b| / max(|b|, 1) over the checked windows";
+    std::printf("[ info ] %s: embedding max |a-b| / max(|b|, 1) %.3g over %zu windows\n", clip,
+                worst, windows_to_check(windows).size());
   }
 }
 
@@ -222,6 +224,7 @@ TEST(OwwFloat, HeadsMatchOnnxStreamScoresWithin1e3Absolute) {
       double diff = 0.0, peak = 0.0;
       run_head(m, head, clip, true, &diff, &peak);
       EXPECT_LE(diff, 1e-3);
+      std::printf("[ info ] %s on %s: max |score diff| %.3g\n", head.name, clip, diff);
     }
   }
 }

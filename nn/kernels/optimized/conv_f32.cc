@@ -14,16 +14,8 @@
 
 #include "nn/kernels/internal/validate.h"
 #include "nn/kernels/optimized.h"
-#include "nn/kernels/optimized/simd.h"
+#include "nn/kernels/optimized/f32_arch.h"
 #include "nn/kernels/reference.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#define KWS_NN_F32_X86 1
-#include <immintrin.h>
-#elif defined(__ARM_NEON) && defined(__aarch64__)
-#define KWS_NN_F32_NEON 1
-#include <arm_neon.h>
-#endif
 
 namespace kws::nn::opt {
 namespace {
@@ -77,9 +69,7 @@ bool same_layout(const Pixel& a, const Pixel& b) {
 }
 
 inline float finish(float acc, const float* bias, int32_t oc, const ConvF32Params& p) {
-  if (bias != nullptr) acc += bias[oc];
-  acc = acc < p.activation_min ? p.activation_min : acc;
-  return acc > p.activation_max ? p.activation_max : acc;
+  return arch::bias_clamp(acc, bias, oc, p.activation_min, p.activation_max);
 }
 
 // out[oc] for one pixel, scalar, in the reference's order.
@@ -191,11 +181,6 @@ __attribute__((target("avx2,fma"))) void pixel_lanes_avx2(const Pixel& px, const
   }
 }
 
-bool avx2_fma() {
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return ok && std::strcmp(arch::simd().isa, "avx2") == 0;
-}
-
 #endif  // KWS_NN_F32_X86
 
 #if KWS_NN_F32_NEON
@@ -287,7 +272,7 @@ Status conv_f32(const Scratch& scratch, const ConvF32Params& p, const Dims4& in_
   const int64_t wstride = static_cast<int64_t>(f_d.h) * f_d.w * f_d.c;
   enum class Arm { kScalar, kAvx2, kNeon } arm = Arm::kScalar;
 #if KWS_NN_F32_X86
-  if (avx2_fma()) arm = Arm::kAvx2;
+  if (arch::avx2_fma()) arm = Arm::kAvx2;
 #elif KWS_NN_F32_NEON
   arm = Arm::kNeon;
 #endif
@@ -307,55 +292,63 @@ Status conv_f32(const Scratch& scratch, const ConvF32Params& p, const Dims4& in_
 #endif
   constexpr int32_t kMaxPixels = 3;
   Pixel px[kMaxPixels];
+  // Pixels in column-major order, so that a W-border column (its own layout)
+  // still fills groups of kMaxPixels down the rows.
+  const int64_t plane = static_cast<int64_t>(out_d.h) * out_d.w;
   for (int32_t b = 0; b < out_d.n; ++b) {
     const float* in_b = input + static_cast<int64_t>(b) * in_d.h * in_d.w * in_d.c;
-    for (int32_t oy = 0; oy < out_d.h; ++oy) {
-      for (int32_t ox = 0; ox < out_d.w;) {
-        if (!layout(p, in_d, in_b, f_d, zero, oy, ox, &px[0])) {
-          return ref::conv_f32(scratch, p, in_d, input, f_d, filter, bias, out_d, output);
+    for (int64_t idx = 0; idx < plane;) {
+      const auto at = [&](int64_t i, int32_t* oy, int32_t* ox) {
+        *ox = static_cast<int32_t>(i / out_d.h);
+        *oy = static_cast<int32_t>(i % out_d.h);
+      };
+      int32_t oy = 0, ox = 0;
+      at(idx, &oy, &ox);
+      if (!layout(p, in_d, in_b, f_d, zero, oy, ox, &px[0])) {
+        return ref::conv_f32(scratch, p, in_d, input, f_d, filter, bias, out_d, output);
+      }
+      float* out[kMaxPixels];
+      out[0] = output + ((static_cast<int64_t>(b) * out_d.h + oy) * out_d.w + ox) * out_d.c;
+      // Neighbours with the same layout share the weight loads.
+      int32_t npx = 1;
+      while (npx < kMaxPixels && idx + npx < plane) {
+        at(idx + npx, &oy, &ox);
+        if (!layout(p, in_d, in_b, f_d, zero, oy, ox, &px[npx]) || !same_layout(px[0], px[npx])) {
+          break;
         }
-        // Neighbours with the same layout share the weight loads.
-        int32_t npx = 1;
-        while (npx < kMaxPixels && ox + npx < out_d.w &&
-               layout(p, in_d, in_b, f_d, zero, oy, ox + npx, &px[npx]) &&
-               same_layout(px[0], px[npx])) {
-          ++npx;
-        }
-        float* out[kMaxPixels];
-        for (int32_t q = 0; q < npx; ++q) {
-          out[q] = output + ((static_cast<int64_t>(b) * out_d.h + oy) * out_d.w + ox + q) * out_d.c;
-        }
-        switch (arm) {
+        out[npx] = output + ((static_cast<int64_t>(b) * out_d.h + oy) * out_d.w + ox) * out_d.c;
+        ++npx;
+      }
+      switch (arm) {
 #if KWS_NN_F32_X86
-          case Arm::kAvx2:
-            if (packed != nullptr) {
-              for (int32_t q = 0; q < npx; ++q) {
-                pixel_lanes_avx2(px[q], packed, oc_padded, bias, p, out_d.c, out[q]);
-              }
-            } else if (npx == 3) {
-              pixels_avx2<3>(px, wstride, filter, bias, p, out_d.c, out);
-            } else if (npx == 2) {
-              pixels_avx2<2>(px, wstride, filter, bias, p, out_d.c, out);
-            } else {
-              pixels_avx2<1>(px, wstride, filter, bias, p, out_d.c, out);
+        case Arm::kAvx2:
+          if (packed != nullptr) {
+            for (int32_t q = 0; q < npx; ++q) {
+              pixel_lanes_avx2(px[q], packed, oc_padded, bias, p, out_d.c, out[q]);
             }
-            break;
+          } else if (npx == 3) {
+            pixels_avx2<3>(px, wstride, filter, bias, p, out_d.c, out);
+          } else if (npx == 2) {
+            pixels_avx2<2>(px, wstride, filter, bias, p, out_d.c, out);
+          } else {
+            pixels_avx2<1>(px, wstride, filter, bias, p, out_d.c, out);
+          }
+          break;
 #endif
 #if KWS_NN_F32_NEON
-          case Arm::kNeon:
-            for (int32_t q = 0; q < npx; q += 2) {
-              pixels_neon(px + q, npx - q >= 2 ? 2 : 1, wstride, filter, bias, p, out_d.c, out + q);
-            }
-            break;
+        case Arm::kNeon:
+          for (int32_t q = 0; q < npx; q += 2) {
+            pixels_neon(px + q, npx - q >= 2 ? 2 : 1, wstride, filter, bias, p, out_d.c, out + q);
+          }
+          break;
 #endif
-          default:
-            for (int32_t q = 0; q < npx; ++q) {
-              pixel_scalar(px[q], wstride, filter, bias, p, out_d.c, out[q]);
-            }
-            break;
-        }
-        ox += npx;
+        default:
+          for (int32_t q = 0; q < npx; ++q) {
+            pixel_scalar(px[q], wstride, filter, bias, p, out_d.c, out[q]);
+          }
+          break;
       }
+      idx += npx;
     }
   }
   return Status::Ok();

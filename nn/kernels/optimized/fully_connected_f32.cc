@@ -5,25 +5,11 @@
 #include <cstring>
 
 #include "nn/kernels/optimized.h"
-#include "nn/kernels/optimized/simd.h"
+#include "nn/kernels/optimized/f32_arch.h"
 #include "nn/kernels/reference.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#define KWS_NN_F32_X86 1
-#include <immintrin.h>
-#elif defined(__ARM_NEON) && defined(__aarch64__)
-#define KWS_NN_F32_NEON 1
-#include <arm_neon.h>
-#endif
 
 namespace kws::nn::opt {
 namespace {
-
-inline float finish(float acc, const float* bias, int32_t o, float lo, float hi) {
-  if (bias != nullptr) acc += bias[o];
-  acc = acc < lo ? lo : acc;
-  return acc > hi ? hi : acc;
-}
 
 #if KWS_NN_F32_X86
 
@@ -56,7 +42,8 @@ __attribute__((target("avx2,fma"))) void fc_avx2(const FullyConnectedDims& d, fl
       for (; i < n; ++i) {
         for (int j = 0; j < 4; ++j) t[j] += x[i] * w[static_cast<int64_t>(j) * n + i];
       }
-      for (int j = 0; j < 4; ++j) y[o + j] = finish(hsum_avx2(a[j]) + t[j], bias, o + j, lo, hi);
+      for (int j = 0; j < 4; ++j)
+        y[o + j] = arch::bias_clamp(hsum_avx2(a[j]) + t[j], bias, o + j, lo, hi);
     }
     for (; o < d.output_depth; ++o) {
       const float* w = filter + static_cast<int64_t>(o) * n;
@@ -66,14 +53,9 @@ __attribute__((target("avx2,fma"))) void fc_avx2(const FullyConnectedDims& d, fl
       for (; i + 8 <= n; i += 8)
         a = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(w + i), a);
       for (; i < n; ++i) t += x[i] * w[i];
-      y[o] = finish(hsum_avx2(a) + t, bias, o, lo, hi);
+      y[o] = arch::bias_clamp(hsum_avx2(a) + t, bias, o, lo, hi);
     }
   }
-}
-
-bool avx2_fma() {
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return ok && std::strcmp(arch::simd().isa, "avx2") == 0;
 }
 
 #endif  // KWS_NN_F32_X86
@@ -93,7 +75,7 @@ void fc_neon(const FullyConnectedDims& d, float lo, float hi, const float* input
       for (; i + 4 <= n; i += 4) a = vfmaq_f32(a, vld1q_f32(x + i), vld1q_f32(w + i));
       for (; i < n; ++i) t += x[i] * w[i];
       output[static_cast<int64_t>(b) * d.output_depth + o] =
-          finish(vaddvq_f32(a) + t, bias, o, lo, hi);
+          arch::bias_clamp(vaddvq_f32(a) + t, bias, o, lo, hi);
     }
   }
 }
@@ -112,7 +94,7 @@ Status fully_connected_f32(const FullyConnectedDims& dims, float activation_min,
                                     output);
   }
 #if KWS_NN_F32_X86
-  if (avx2_fma()) {
+  if (arch::avx2_fma()) {
     fc_avx2(dims, activation_min, activation_max, input, filter, bias, output);
     return Status::Ok();
   }

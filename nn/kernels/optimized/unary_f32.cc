@@ -4,13 +4,8 @@
 #include <cstring>
 
 #include "nn/kernels/optimized.h"
-#include "nn/kernels/optimized/simd.h"
+#include "nn/kernels/optimized/f32_arch.h"
 #include "nn/kernels/reference.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#define KWS_NN_F32_X86 1
-#include <immintrin.h>
-#endif
 
 namespace kws::nn::opt {
 namespace {
