@@ -251,30 +251,22 @@ class Runtime final : public ModelRuntime {
   }
 
   // Loads openWakeWord heads (one backbone for all) into the pipeline.
-  std::string load_oww(const std::vector<std::string>& heads, const config::Config* config) {
-    Result<std::shared_ptr<const OwwModelSet>> set = OwwModelSet::load(heads);
-    if (!set) return set.error();
-    oww_ = std::move(*set);
+  std::string load_oww(std::shared_ptr<const OwwModelSet> set, const config::Config* config) {
+    oww_ = std::move(set);
+    const std::vector<std::string>& heads = oww_->head_paths();
     Result<std::unique_ptr<OwwStream>> stream = oww_->new_stream();
     if (!stream) return stream.error();
     oww_stream_ = std::move(*stream);
     LoadedModel& m = stage1_;
     m.base_info = oww_->info();
     m.info = m.base_info;
-    m.origin = "openWakeWord (backbone " + oww_->backbone_path() + ", default threshold 0.5)";
+    m.origin = oww_->origin() + " (default threshold 0.5)";
     const std::string what = heads.size() == 1 ? heads.front() : heads.front() + ", ...";
-    if (config != nullptr) {
-      Result<ModelInfo> applied = config::apply_config(*config, m.base_info);
-      if (!applied) return applied.error();
-      if (!same_frontend(applied->frontend, m.base_info.frontend)) {
-        return config->source +
-               ": model.frontend: openWakeWord heads use openWakeWord's own "
-               "front end; remove the overrides";
-      }
-      m.info = *applied;
-      if (config->stage2.mode != config::Stage2Mode::kOff) {
-        m.origin += "; stage 2 does not apply to openWakeWord heads: off";
-      }
+    Result<ModelInfo> applied = oww_->configured_info(config);
+    if (!applied) return applied.error();
+    m.info = *applied;
+    if (config != nullptr && config->stage2.mode != config::Stage2Mode::kOff) {
+      m.origin += "; stage 2 does not apply to openWakeWord heads: off";
     }
     size_t bytes = 0;
     if (Status s = Pipeline::needed_bytes_oww(m.info, &bytes); !s.ok()) {
@@ -332,15 +324,14 @@ Result<std::unique_ptr<ModelRuntime>> ModelRuntime::load(const std::string& mode
   using R = Result<std::unique_ptr<ModelRuntime>>;
   auto rt = std::make_unique<Runtime>();
   LoadedModel& m = rt->stage1_;
-  const std::vector<std::string> paths = split_model_list(model_path);
   // openWakeWord heads (one or several) are recognised by their input shape.
-  if (is_oww_head_file(paths.front())) {
-    if (std::string err = rt->load_oww(paths, config); !err.empty()) return R::failure(err);
+  Result<std::shared_ptr<const OwwModelSet>> oww = load_if_oww(model_path);
+  if (!oww) return R::failure(oww.error());
+  if (*oww != nullptr) {
+    if (std::string err = rt->load_oww(std::move(*oww), config); !err.empty()) {
+      return R::failure(err);
+    }
     return R::success(std::move(rt));
-  }
-  if (paths.size() > 1) {
-    return R::failure(paths.front() +
-                      ": only openWakeWord heads can share one pipeline; give one kwsd model");
   }
   if (std::string err = read_model(model_path, sidecar, &m); !err.empty()) return R::failure(err);
   if (config != nullptr) {

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <system_error>
 
+#include "daemon/model/model_runtime.h"
 #include "daemon/service/shipped_files.h"
 
 namespace kws::daemon {
@@ -203,6 +204,35 @@ Result<std::shared_ptr<const OwwModelSet>> OwwModelSet::load(
     return R::failure(heads.front() + ": " + s.message());
   }
   return R::success(std::move(set));
+}
+
+Result<ModelInfo> OwwModelSet::configured_info(const config::Config* config) const {
+  if (config == nullptr) return Result<ModelInfo>::success(info_);
+  Result<ModelInfo> applied = config::apply_config(*config, info_);
+  if (!applied) return applied;
+  const FrontendConfig& a = applied->frontend;
+  const FrontendConfig& b = info_.frontend;
+  if (a.sample_rate != b.sample_rate || a.window_samples != b.window_samples ||
+      a.hop_samples != b.hop_samples || a.mel_bins != b.mel_bins || a.fmin_hz != b.fmin_hz ||
+      a.fmax_hz != b.fmax_hz || applied->window_frames != info_.window_frames ||
+      applied->stride_frames != info_.stride_frames) {
+    return Result<ModelInfo>::failure(config->source +
+                                      ": model.frontend: openWakeWord heads use openWakeWord's "
+                                      "own front end; remove the overrides");
+  }
+  return applied;
+}
+
+Result<std::shared_ptr<const OwwModelSet>> load_if_oww(const std::string& models) {
+  const std::vector<std::string> paths = split_model_list(models);
+  if (paths.size() == 1 && !is_oww_head_file(paths.front())) {
+    return Result<std::shared_ptr<const OwwModelSet>>::success(nullptr);
+  }
+  if (!is_oww_head_file(paths.front())) {
+    return Result<std::shared_ptr<const OwwModelSet>>::failure(
+        paths.front() + ": only openWakeWord heads can share one pipeline; give one kwsd model");
+  }
+  return OwwModelSet::load(paths);
 }
 
 }  // namespace kws::daemon

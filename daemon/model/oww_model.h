@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "config/result.h"
 #include "nn/interpreter.h"
 #include "nn/tflite_model.h"
@@ -65,6 +66,11 @@ class OwwModelSet {
 
   // The heads' scores with openWakeWord's trigger defaults (before kwsd.yaml).
   const ModelInfo& info() const { return info_; }
+  // info() with kwsd.yaml's model and stage1 settings applied (config may be
+  // null: none); model.frontend overrides are refused (the front end is fixed).
+  Result<ModelInfo> configured_info(const config::Config* config) const;
+  // "openWakeWord, backbone <path>", for "described by" lines.
+  std::string origin() const { return "openWakeWord, backbone " + backbone_path_; }
   const std::string& backbone_path() const { return backbone_path_; }
   const std::vector<std::string>& head_paths() const { return head_paths_; }
   // Bytes one stream allocates.
@@ -85,6 +91,11 @@ class OwwModelSet {
   size_t stream_bytes_ = 0;
   ModelInfo info_;
 };
+
+// `models` (one path, or several joined by join_model_list) as openWakeWord
+// heads: the loaded set, or null without an error when the first model is
+// not a head (a kwsd model; several models must all be heads).
+Result<std::shared_ptr<const OwwModelSet>> load_if_oww(const std::string& models);
 
 // Reads and parses a .tflite file (errors name it).
 Result<std::vector<uint8_t>> read_model_file(const std::string& path);

@@ -7,7 +7,6 @@
 #include <string_view>
 
 #include "config/sidecar.h"
-#include "daemon/model/model_runtime.h"
 #include "pipeline/memory_carver.h"
 
 namespace kws::wyoming {
@@ -40,13 +39,12 @@ Result<std::shared_ptr<const WakeModel>> WakeModel::load(const std::string& path
   using R = Result<std::shared_ptr<const WakeModel>>;
   std::shared_ptr<WakeModel> m(new WakeModel());
   m->path_ = path;
-  const std::vector<std::string> paths = daemon::split_model_list(path);
-  if (paths.size() > 1 || daemon::is_oww_head_file(paths.front())) {
-    Result<std::shared_ptr<const daemon::OwwModelSet>> set = daemon::OwwModelSet::load(paths);
-    if (!set) return R::failure(set.error());
-    m->oww_ = std::move(*set);
+  Result<std::shared_ptr<const daemon::OwwModelSet>> oww = daemon::load_if_oww(path);
+  if (!oww) return R::failure(oww.error());
+  if (*oww != nullptr) {
+    m->oww_ = std::move(*oww);
     m->base_info_ = m->oww_->info();
-    m->origin_ = "openWakeWord, backbone " + m->oww_->backbone_path();
+    m->origin_ = m->oww_->origin();
     return finish(std::move(m), config);
   }
   std::ifstream in(path, std::ios::binary);
@@ -82,12 +80,9 @@ Result<std::shared_ptr<const WakeModel>> WakeModel::finish(std::shared_ptr<WakeM
   const std::string& path = m->path_;
   if (m->oww_ != nullptr) {
     m->stage2_.reset();  // stage 2 does not apply to openWakeWord heads
-    m->info_ = m->base_info_;
-    if (config != nullptr) {
-      Result<ModelInfo> applied = config::apply_config(*config, m->base_info_);
-      if (!applied) return R::failure(applied.error());
-      m->info_ = *applied;
-    }
+    Result<ModelInfo> applied = m->oww_->configured_info(config);
+    if (!applied) return R::failure(applied.error());
+    m->info_ = *applied;
     m->classifier_bytes_ = m->oww_->stream_bytes();
     if (Status s = Pipeline::needed_bytes_oww(m->info_, &m->pipeline_bytes_); !s.ok()) {
       return R::failure(path + ": pipeline: " + s.message());
