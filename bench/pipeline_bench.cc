@@ -45,7 +45,8 @@ struct Options {
 
 const char* const kUsage =
     "usage: kws-bench-pipeline [--model M.tflite] [--speech DIR] [--seconds S] [--chunk N]\n"
-    "  --model    stage-1 model (default models/kwsd_default.tflite)\n"
+    "  --model    stage-1 model (default models/kwsd_default.tflite), or an openWakeWord\n"
+    "             head; repeat for several heads on one backbone\n"
     "  --speech   folder of audio files concatenated in sorted order, looped until S\n"
     "             (default <shared>/speech/librispeech_train_clean_100)\n"
     "  --seconds  audio length (default 600)\n"
@@ -56,8 +57,8 @@ bool parse(int argc, char** argv, Options* o) {
     const std::string a = argv[i];
     if (i + 1 >= argc) return false;
     const char* v = argv[++i];
-    if (a == "--model") {
-      o->model = v;
+    if (a == "--model") {  // repeated: several openWakeWord heads on one backbone
+      o->model = o->model.empty() ? v : kws::daemon::join_model_list({o->model, v});
     } else if (a == "--speech") {
       o->speech_dir = v;
     } else if (a == "--seconds") {
@@ -150,12 +151,12 @@ struct CountingSink final : kws::EventSink {
 
 static int tool_main(int argc, char** argv) {
   Options o;
-  o.model = kws::bench::repo_dir() + "/models/kwsd_default.tflite";
   o.speech_dir = kws::bench::shared_data_dir() + "/speech/librispeech_train_clean_100";
   if (!parse(argc, argv, &o)) {
     std::fprintf(stderr, "%s", kUsage);
     return 2;
   }
+  if (o.model.empty()) o.model = kws::bench::repo_dir() + "/models/kwsd_default.tflite";
   const std::vector<std::string> files = audio_files(o.speech_dir);
   if (files.empty()) {
     std::fprintf(stderr, "kws-bench-pipeline: no .flac/.wav files in %s (set KWS_SHARED_DATA)\n",

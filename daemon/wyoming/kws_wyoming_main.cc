@@ -18,6 +18,8 @@
 #include "config/config.h"
 #include "daemon/guarded_main.h"
 #include "daemon/log.h"
+#include "daemon/model/model_runtime.h"
+#include "daemon/model/oww_model.h"
 #include "daemon/service/model_detector.h"
 #include "daemon/wyoming/server.h"
 
@@ -126,6 +128,21 @@ static int tool_main(int argc, char** argv) {
   if (model_args.empty()) {
     usage();
     return 2;
+  }
+  // openWakeWord heads share one backbone: every --model that is one becomes
+  // part of a single model (one backbone plus N heads per client).
+  {
+    std::vector<ModelArg> grouped;
+    std::vector<std::string> heads;
+    for (const ModelArg& m : model_args) {
+      if (kws::daemon::is_oww_head_file(m.path)) {
+        heads.push_back(m.path);
+      } else {
+        grouped.push_back(m);
+      }
+    }
+    if (!heads.empty()) grouped.push_back({kws::daemon::join_model_list(heads), ""});
+    model_args = std::move(grouped);
   }
   kws::wyoming::ModelSet models;
   for (const ModelArg& m : model_args) {

@@ -15,6 +15,16 @@ Result<std::shared_ptr<const LoadedModel>> load_model(const std::string& path,
   using R = Result<std::shared_ptr<const LoadedModel>>;
   auto m = std::make_shared<LoadedModel>();
   m->path = path;
+  Result<std::shared_ptr<const daemon::OwwModelSet>> oww = daemon::load_if_oww(path);
+  if (!oww) return R::failure(oww.error());
+  if (*oww != nullptr) {
+    m->oww = std::move(*oww);
+    m->origin = m->oww->origin();
+    Result<ModelInfo> applied = m->oww->configured_info(config);
+    if (!applied) return R::failure(applied.error());
+    m->info = *applied;
+    return R::success(std::move(m));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return R::failure(path + ": cannot open model file");
   m->bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
