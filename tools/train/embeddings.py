@@ -8,7 +8,6 @@ step. There is deliberately no Python copy of the backbone here.
 """
 
 import os
-import shutil
 import subprocess
 
 import numpy as np
@@ -70,9 +69,10 @@ def compute(paths, out_dir, jobs=2):
     return out
 
 
-def have_tool():
-    try:
-        exe = features.find_tool()
-    except TrainError:
-        return False
-    return shutil.which(exe) is not None or os.path.isfile(exe)
+def check_tool():
+    """kws-features, if it has the --embeddings mode; else a TrainError saying so."""
+    exe = features.find_tool()
+    proc = subprocess.run([exe, "--help"], capture_output=True, text=True)
+    if "--embeddings" not in proc.stdout + proc.stderr:
+        raise TrainError(f"{exe} has no --embeddings mode (rebuild kws-features from this checkout)")
+    return exe

@@ -132,7 +132,7 @@ def layers_of(model):
              "relu": i < len(lin) - 1} for i, m in enumerate(lin)]
 
 
-def metadata(label, threshold, refractory_ms=2000):
+def metadata(label, threshold, refractory_ms=1000):
     """kwsd metadata of a backbone head: which backbone feeds it, its window, label and operating point."""
     return "\n".join([
         "kwsd_metadata=1",
