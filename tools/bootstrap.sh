@@ -17,6 +17,8 @@ PACKAGES=(
   # training, synthetic speech, plots
   python3 python3-numpy python3-torch python3-flatbuffers python3-scipy python3-matplotlib
   espeak-ng flite sox libsox-fmt-all
+  # backbone heads (tools/train/head.py): more voices, fast BLAS for torch
+  festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts libopenblas0-pthread
   # the peer engine compared in bench/
   pocketsphinx pocketsphinx-en-us
 )
