@@ -78,12 +78,13 @@ TriggerConfig trigger_config(const ModelInfo& info) {
 }  // namespace
 
 Status Pipeline::layout(const ModelInfo& info, bool use_external_fft,
-                        const FrontendTables* frontend_tables, void* mem, size_t len, size_t* used,
-                        Layout* out) {
+                        const FrontendTables* frontend_tables, bool oww, void* mem, size_t len,
+                        size_t* used, Layout* out) {
   KWS_RETURN_IF_ERROR(validate_model_info(info));
   Layout l;
-  KWS_RETURN_IF_ERROR(Framer::needed_bytes(framer_config(info), &l.framer_bytes));
-  if (info.frontend.features == FeatureType::kMicro) {
+  if (oww) {
+    // The openWakeWord front end brings its own framing, features and window.
+  } else if (info.frontend.features == FeatureType::kMicro) {
     if (frontend_tables != nullptr) {
       return Status::Error(StatusCode::kInvalidArgument,
                            "pipeline: precomputed front-end tables are for the float front end, "
@@ -102,7 +103,10 @@ Status Pipeline::layout(const ModelInfo& info, bool use_external_fft,
       return frontend_not_built(info.frontend);
     }
   }
-  KWS_RETURN_IF_ERROR(FeatureWindow::needed_bytes(window_config(info), &l.window_bytes));
+  if (!oww) {
+    KWS_RETURN_IF_ERROR(Framer::needed_bytes(framer_config(info), &l.framer_bytes));
+    KWS_RETURN_IF_ERROR(FeatureWindow::needed_bytes(window_config(info), &l.window_bytes));
+  }
   KWS_RETURN_IF_ERROR(PosteriorSmoother::needed_bytes(smoother_config(info), &l.smoother_bytes));
   KWS_RETURN_IF_ERROR(Trigger::needed_bytes(trigger_config(info), &l.trigger_bytes));
   MemoryCarver carver(mem, len);
@@ -111,7 +115,7 @@ Status Pipeline::layout(const ModelInfo& info, bool use_external_fft,
   l.window = carver.take_bytes(l.window_bytes, kMemoryAlignment);
   l.smoother = carver.take_bytes(l.smoother_bytes, kMemoryAlignment);
   l.trigger = carver.take_bytes(l.trigger_bytes, kMemoryAlignment);
-  l.frame_features = carver.take<int8_t>(info.frontend.feature_dim());
+  l.frame_features = oww ? nullptr : carver.take<int8_t>(info.frontend.feature_dim());
   l.raw = carver.take<float>(info.num_labels);
   l.smoothed = carver.take<float>(info.num_labels);
   l.decisions = carver.take<Trigger::Decision>(info.num_labels);
@@ -128,7 +132,13 @@ Status Pipeline::needed_bytes(const ModelInfo& info, size_t* bytes, bool use_ext
                               const FrontendTables* frontend_tables) {
   if (bytes == nullptr)
     return Status::Error(StatusCode::kInvalidArgument, "pipeline: bytes is null");
-  return layout(info, use_external_fft, frontend_tables, nullptr, 0, bytes, nullptr);
+  return layout(info, use_external_fft, frontend_tables, false, nullptr, 0, bytes, nullptr);
+}
+
+Status Pipeline::needed_bytes_oww(const ModelInfo& info, size_t* bytes) {
+  if (bytes == nullptr)
+    return Status::Error(StatusCode::kInvalidArgument, "pipeline: bytes is null");
+  return layout(info, false, nullptr, true, nullptr, 0, bytes, nullptr);
 }
 
 Status Pipeline::init(const ModelInfo& info, Classifier* classifier, void* mem, size_t len,
@@ -143,7 +153,9 @@ Status Pipeline::init(const ModelInfo& info, Classifier* classifier, void* mem, 
   }
   Layout l;
   size_t used = 0;
-  KWS_RETURN_IF_ERROR(layout(info, fft_override != nullptr, frontend_tables, mem, len, &used, &l));
+  KWS_RETURN_IF_ERROR(
+      layout(info, fft_override != nullptr, frontend_tables, false, mem, len, &used, &l));
+  oww_ = nullptr;
   KWS_RETURN_IF_ERROR(framer_.init(framer_config(info), l.framer, l.framer_bytes));
   micro_ = info.frontend.features == FeatureType::kMicro;
   if (micro_) {
@@ -161,10 +173,39 @@ Status Pipeline::init(const ModelInfo& info, Classifier* classifier, void* mem, 
     }
   }
   KWS_RETURN_IF_ERROR(window_.init(window_config(info), l.window, l.window_bytes));
+  classifier_ = classifier;
+  return init_common(info, l);
+}
+
+Status Pipeline::init_oww(const ModelInfo& info, OwwFrontend* oww, void* mem, size_t len) {
+  ready_ = false;
+  if (oww == nullptr || oww->num_scores() == 0) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "pipeline: openWakeWord front end is null or not initialised");
+  }
+  if (oww->num_scores() != info.num_labels) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "pipeline: openWakeWord heads give %u scores, model info has %u labels",
+                         static_cast<unsigned>(oww->num_scores()),
+                         static_cast<unsigned>(info.num_labels));
+  }
+  if (mem == nullptr || !MemoryCarver::aligned(mem)) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "pipeline: memory is null or not %zu-byte aligned", kMemoryAlignment);
+  }
+  Layout l;
+  size_t used = 0;
+  KWS_RETURN_IF_ERROR(layout(info, false, nullptr, true, mem, len, &used, &l));
+  classifier_ = nullptr;
+  micro_ = false;
+  oww_ = oww;
+  return init_common(info, l);
+}
+
+Status Pipeline::init_common(const ModelInfo& info, const Layout& l) {
   KWS_RETURN_IF_ERROR(smoother_.init(smoother_config(info), l.smoother, l.smoother_bytes));
   KWS_RETURN_IF_ERROR(trigger_.init(trigger_config(info), l.trigger, l.trigger_bytes));
   info_ = &info;
-  classifier_ = classifier;
   frame_features_ = l.frame_features;
   raw_ = l.raw;
   smoothed_ = l.smoothed;
@@ -175,12 +216,16 @@ Status Pipeline::init(const ModelInfo& info, Classifier* classifier, void* mem, 
 }
 
 void Pipeline::reset() {
-  framer_.reset();
-  if constexpr (kMicroFrontend) {
-    if (micro_) micro_frontend_.reset();
+  if (oww_ != nullptr) {
+    oww_->reset();
+  } else {
+    framer_.reset();
+    if constexpr (kMicroFrontend) {
+      if (micro_) micro_frontend_.reset();
+    }
+    if (classifier_ != nullptr) classifier_->reset_state();
+    window_.reset();
   }
-  if (classifier_ != nullptr) classifier_->reset_state();
-  window_.reset();
   smoother_.reset();
   trigger_.reset();
   samples_ = 0;
@@ -201,6 +246,7 @@ Status Pipeline::push(const int16_t* samples, size_t n, EventSink* sink) {
   if (samples == nullptr && n > 0) {
     return Status::Error(StatusCode::kInvalidArgument, "pipeline: samples is null");
   }
+  if (oww_ != nullptr) return push_oww(samples, n, sink);
   while (n > 0) {
     const size_t used = framer_.feed(samples, n);
     samples += used;
@@ -222,9 +268,24 @@ Status Pipeline::push(const int16_t* samples, size_t n, EventSink* sink) {
   return Status::Ok();
 }
 
+Status Pipeline::push_oww(const int16_t* samples, size_t n, EventSink* sink) {
+  while (n > 0) {
+    const size_t used = oww_->feed(samples, n);
+    samples += used;
+    n -= used;
+    samples_ += used;
+    if (oww_->step_ready()) KWS_RETURN_IF_ERROR(run_step(sink));
+  }
+  return Status::Ok();
+}
+
 Status Pipeline::run_step(EventSink* sink) {
   const uint32_t labels = info_->num_labels;
-  KWS_RETURN_IF_ERROR(classifier_->classify(window_.window(), window_.size(), raw_, labels));
+  if (oww_ != nullptr) {
+    KWS_RETURN_IF_ERROR(oww_->run_step(raw_, labels));
+  } else {
+    KWS_RETURN_IF_ERROR(classifier_->classify(window_.window(), window_.size(), raw_, labels));
+  }
   smoother_.update(raw_, smoothed_);
   const uint64_t step = steps_++;
   if (sink != nullptr) sink->on_scores(step, samples_, raw_, smoothed_, labels);
@@ -242,7 +303,7 @@ Status Pipeline::run_step(EventSink* sink) {
     e.step = step;
     e.decision_sample_index = samples_;
     bool accept = true;
-    if (hook_ != nullptr) {
+    if (hook_ != nullptr && oww_ == nullptr) {
       KWS_RETURN_IF_ERROR(hook_->on_candidate(&e, window_.window(), window_.size(), &accept));
     }
     if (accept && sink != nullptr) sink->on_event(e);

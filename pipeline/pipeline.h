@@ -19,6 +19,7 @@
 #include "pipeline/frontend.h"
 #include "pipeline/micro_frontend.h"
 #include "pipeline/model_info.h"
+#include "pipeline/oww_frontend.h"
 #include "pipeline/real_fft.h"
 #include "pipeline/smoother.h"
 #include "pipeline/trigger.h"
@@ -101,6 +102,16 @@ class Pipeline {
   Status init(const ModelInfo& info, Classifier* classifier, void* mem, size_t len,
               RealFft* fft_override = nullptr, const FrontendTables* frontend_tables = nullptr);
 
+  // openWakeWord models (pipeline/oww_frontend.h): `oww`, initialised and
+  // outliving the pipeline, replaces framer, front end, feature window and
+  // classifier, one step per 80 ms; its scores go through the same smoother,
+  // trigger and events. info (make_oww_model_info) names its scores
+  // (num_labels == oww->num_scores()) and holds their trigger settings. A
+  // cascade hook is not called for these models (it reads int8 features).
+  static Status needed_bytes_oww(const ModelInfo& info, size_t* bytes);
+  Status init_oww(const ModelInfo& info, OwwFrontend* oww, void* mem, size_t len);
+  bool is_oww() const { return oww_ != nullptr; }
+
   // Processes n samples (any n, including 0). sink may be null (events dropped).
   // Stops at the first classifier or hook error and returns it; the samples
   // after the failing step are not consumed (the call can be repeated after reset()).
@@ -128,12 +139,15 @@ class Pipeline {
  private:
   struct Layout;
   static Status layout(const ModelInfo& info, bool use_external_fft,
-                       const FrontendTables* frontend_tables, void* mem, size_t len, size_t* used,
-                       Layout* out);
+                       const FrontendTables* frontend_tables, bool oww, void* mem, size_t len,
+                       size_t* used, Layout* out);
+  Status init_common(const ModelInfo& info, const Layout& l);
+  Status push_oww(const int16_t* samples, size_t n, EventSink* sink);
   Status run_step(EventSink* sink);
 
   const ModelInfo* info_ = nullptr;
   Classifier* classifier_ = nullptr;
+  OwwFrontend* oww_ = nullptr;
   CascadeHook* hook_ = nullptr;
   Framer framer_;
   Frontend frontend_;
