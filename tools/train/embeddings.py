@@ -17,7 +17,9 @@ from common import TrainError, log, shared_path
 
 EMB_DIM = 96
 STEP_SAMPLES = 1280  # one embedding per 80 ms at 16 kHz
-BACKBONE_FILES = ("melspectrogram.tflite", "embedding_model.tflite")
+# The mel spectrogram is computed natively (pipeline/oww_mel.h, the same numbers as melspectrogram.tflite);
+# the runtime loads only the embedding model.
+BACKBONE_FILES = ("embedding_model.tflite",)
 
 
 def backbone_dir():
@@ -31,7 +33,7 @@ def check_backbone():
     missing = [f for f in BACKBONE_FILES if not os.path.isfile(os.path.join(d, f))]
     if missing:
         raise TrainError(f"backbone missing: {', '.join(missing)} not in {d} (set KWS_BACKBONE_DIR to the folder "
-                         "with openWakeWord's melspectrogram.tflite and embedding_model.tflite)")
+                         "with openWakeWord's embedding_model.tflite, Apache-2.0)")
     return d
 
 
