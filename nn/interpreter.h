@@ -1,4 +1,4 @@
-// Runs subgraph 0 of a parsed int8 .tflite model inside one caller-owned arena.
+// Runs a parsed int8 or float32 .tflite model inside one caller-owned arena.
 //
 // Usage: needed_bytes(model) -> caller provides that many bytes (any alignment)
 // -> init(model, arena, len) -> fill input(i) -> invoke() -> read output(i).
@@ -8,6 +8,18 @@
 // which must outlive the interpreter. Activations share arena bytes by
 // lifetime: an input is valid until invoke() starts, an output until the next
 // input write. No heap, no exceptions.
+//
+// Subgraphs: subgraph 0 is the model; the then/else subgraphs of its IF ops
+// run inside those ops. Their tensors and ops are planned with subgraph 0's in
+// the same arena: on one timeline, each branch's steps lie inside the IF's
+// step, so branch tensors never overlap anything alive across the IF. (The
+// init subgraph of CALL_ONCE is a constant table, read by that op.)
+//
+// Input shapes (InterpreterOptions::input_shapes, float32 builds): a model
+// input gets the given shape before planning; every op's prepare computes its
+// output shape from its inputs, so the arena is planned for the real sizes
+// (e.g. melspectrogram.tflite declares [1, 1] and runs on [1, 1760]). Ops
+// whose output shape is fixed by the file (int8 glue) reject a mismatch.
 //
 // Streaming (InterpreterOptions::stream_shift_rows = S > 0): for a model with
 // one [1, H, ...] input that is fed a sliding window moving by S rows per
@@ -32,12 +44,27 @@
 #ifndef KWS_NN_MAX_PLANNED_BUFFERS
 #define KWS_NN_MAX_PLANNED_BUFFERS 192
 #endif
+// Subgraphs one model may run (subgraph 0 + IF branches).
+#ifndef KWS_NN_MAX_RUN_SUBGRAPHS
+#define KWS_NN_MAX_RUN_SUBGRAPHS 9
+#endif
 
 namespace kws::nn {
+
+// A shape for graph input `input` (index into the model's inputs).
+struct InputShape {
+  uint32_t input = 0;
+  int num_dims = 0;
+  int32_t dims[kMaxDims] = {};
+};
 
 struct InterpreterOptions {
   // Rows (dim 1) by which input 0 moves between consecutive invokes; 0: off.
   int32_t stream_shift_rows = 0;
+  // Shapes replacing the declared shapes of some inputs (not copied: must stay
+  // valid during needed_bytes()/init()).
+  const InputShape* input_shapes = nullptr;
+  uint32_t num_input_shapes = 0;
 };
 
 // A model input or output as the caller sees it.
@@ -75,6 +102,7 @@ class Interpreter {
   // afterwards the outputs of op count-1 are valid through tensor().
   Status invoke_ops(uint32_t count);
   // Any tensor of subgraph 0 by index (constant ones point into the model).
+  // Ops and tensors below are subgraph 0's.
   TensorView tensor(uint32_t index) const { return view(static_cast<int32_t>(index)); }
   uint32_t num_ops() const { return num_ops_; }
 

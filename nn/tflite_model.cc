@@ -473,26 +473,32 @@ I32List TfliteModel::op_outputs(uint32_t sg, uint32_t index) const {
   return op_list(sg, index, f::operator_::kOutputs);
 }
 
+bool TfliteModel::metadata_entry(uint32_t i, const char** name, const uint8_t** data,
+                                 size_t* size) const {
+  if (!parsed_ || i >= metadata_.size) return false;
+  fb::Table m;
+  const char* entry = nullptr;
+  uint32_t len = 0;
+  bool has_name = false;
+  uint32_t buffer = 0;
+  if (!reader_.table_element(metadata_, i, &m).ok()) return false;
+  if (!reader_.string_field(m, f::metadata::kName, &entry, &len, &has_name).ok() || !has_name) {
+    return false;
+  }
+  if (!reader_.scalar<uint32_t>(m, f::metadata::kBuffer, 0, &buffer).ok()) return false;
+  const uint8_t* bytes = nullptr;
+  size_t n = 0;
+  if (!buffer_data(buffer, &bytes, &n).ok()) return false;
+  *name = entry;
+  *data = bytes;
+  *size = n;
+  return true;
+}
+
 bool TfliteModel::metadata(const char* name, const uint8_t** data, size_t* size) const {
-  if (!parsed_) return false;
-  for (uint32_t i = 0; i < metadata_.size; ++i) {
-    fb::Table m;
+  for (uint32_t i = 0; i < num_metadata(); ++i) {
     const char* entry = nullptr;
-    uint32_t len = 0;
-    bool has_name = false;
-    uint32_t buffer = 0;
-    if (!reader_.table_element(metadata_, i, &m).ok()) continue;
-    if (!reader_.string_field(m, f::metadata::kName, &entry, &len, &has_name).ok() || !has_name) {
-      continue;
-    }
-    if (std::strcmp(entry, name) != 0) continue;
-    if (!reader_.scalar<uint32_t>(m, f::metadata::kBuffer, 0, &buffer).ok()) return false;
-    const uint8_t* bytes = nullptr;
-    size_t n = 0;
-    if (!buffer_data(buffer, &bytes, &n).ok()) return false;
-    *data = bytes;
-    *size = n;
-    return true;
+    if (metadata_entry(i, &entry, data, size) && std::strcmp(entry, name) == 0) return true;
   }
   return false;
 }

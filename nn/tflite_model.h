@@ -108,6 +108,10 @@ class TfliteModel {
   I32List op_inputs(uint32_t sg, uint32_t index) const;
   I32List op_outputs(uint32_t sg, uint32_t index) const;
 
+  // Metadata entries in file order: name and bytes of entry i; false when
+  // i is out of range or the entry has no name or a bad buffer.
+  uint32_t num_metadata() const { return metadata_.size; }
+  bool metadata_entry(uint32_t i, const char** name, const uint8_t** data, size_t* size) const;
   // Finds the metadata entry called `name`; false when there is none.
   bool metadata(const char* name, const uint8_t** data, size_t* size) const;
 

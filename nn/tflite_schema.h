@@ -51,6 +51,19 @@ constexpr int32_t kReshape = 22;
 constexpr int32_t kSoftmax = 25;
 constexpr int32_t kCustom = 32;
 constexpr int32_t kPad = 34;
+constexpr int32_t kTranspose = 39;
+constexpr int32_t kSub = 41;
+constexpr int32_t kSqueeze = 43;
+constexpr int32_t kMaximum = 55;
+constexpr int32_t kMinimum = 57;
+constexpr int32_t kGreaterEqual = 62;
+constexpr int32_t kExpandDims = 70;
+constexpr int32_t kLog = 73;
+constexpr int32_t kRsqrt = 76;
+constexpr int32_t kReduceMax = 82;
+constexpr int32_t kLeakyRelu = 98;
+constexpr int32_t kIf = 118;
+constexpr int32_t kBatchMatmul = 126;
 constexpr int32_t kMean = 40;
 constexpr int32_t kStridedSlice = 45;
 constexpr int32_t kSplit = 49;
@@ -161,6 +174,18 @@ constexpr int kNumSplits = 0;  // SplitOptions and SplitVOptions
 }
 namespace var_handle {
 constexpr int kContainer = 0, kSharedName = 1;
+}
+namespace leaky_relu {
+constexpr int kAlpha = 0;
+}
+namespace squeeze {
+constexpr int kSqueezeDims = 0;
+}
+namespace batch_matmul {
+constexpr int kAdjX = 0, kAdjY = 1;
+}
+namespace if_op {
+constexpr int kThenSubgraphIndex = 0, kElseSubgraphIndex = 1;
 }
 namespace call_once {
 constexpr int kInitSubgraphIndex = 0;

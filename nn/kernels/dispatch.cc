@@ -30,6 +30,17 @@ namespace fast = opt;
 namespace fast = ref;
 #endif
 
+Status conv_f32_buffer_size(const ConvF32Params& params, const Dims4& input, const Dims4& filter,
+                            const Dims4& output, size_t* bytes) {
+  return ref::conv_f32_buffer_size(params, input, filter, output, bytes);
+}
+Status conv_f32(const Scratch& scratch, const ConvF32Params& params, const Dims4& input_dims,
+                const float* input, const Dims4& filter_dims, const float* filter,
+                const float* bias, const Dims4& output_dims, float* output) {
+  return ref::conv_f32(scratch, params, input_dims, input, filter_dims, filter, bias, output_dims,
+                       output);
+}
+
 const char* kernels_variant() { return KWS_NN_USE_OPTIMIZED ? "optimized" : "reference"; }
 const char* kernels_isa() { return KWS_NN_USE_OPTIMIZED ? opt::isa() : "scalar"; }
 

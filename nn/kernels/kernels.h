@@ -10,12 +10,32 @@
 #include <cstdint>
 
 #include "nn/kernels/quantization.h"
+#include "nn/kernels/reference.h"
 #include "nn/kernels/types.h"
 #include "nn/status.h"
 
 namespace kws::nn {
 
 #include "nn/kernels/ops.inc"
+
+// float32: the variant chosen like the int8 one for the kernels that have an
+// optimized form (dispatch.cc), the reference kernel for the others.
+Status conv_f32_buffer_size(const ConvF32Params& params, const Dims4& input, const Dims4& filter,
+                            const Dims4& output, size_t* bytes);
+Status conv_f32(const Scratch& scratch, const ConvF32Params& params, const Dims4& input_dims,
+                const float* input, const Dims4& filter_dims, const float* filter,
+                const float* bias, const Dims4& output_dims, float* output);
+using ref::batch_matmul_f32;
+using ref::binary_f32;
+using ref::fully_connected_f32;
+using ref::greater_equal_f32;
+using ref::max_pool_f32;
+using ref::mean_f32;
+using ref::pad_f32;
+using ref::reduce_max_f32;
+using ref::softmax_f32;
+using ref::transpose_f32;
+using ref::unary_f32;
 
 // "reference" or "optimized": what KWS_NN_KERNELS selected.
 const char* kernels_variant();

@@ -1,4 +1,4 @@
-// Reference int8 kernels: plain portable C++ that mirrors TFLite's reference
+// Reference int8 and float32 kernels: plain portable C++ that mirrors TFLite's reference
 // integer kernels, loop for loop. They define the expected outputs.
 #pragma once
 
@@ -11,5 +11,6 @@
 namespace kws::nn::ref {
 
 #include "nn/kernels/ops.inc"
+#include "nn/kernels/ops_f32.inc"
 
 }  // namespace kws::nn::ref

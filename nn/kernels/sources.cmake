@@ -34,6 +34,16 @@ set(KWS_NN_KERNEL_SOURCES
   ${_kws_k}/reference/softmax_s8.cc
   ${_kws_k}/reference/split_s8.cc
   ${_kws_k}/reference/strided_slice_s8.cc
+  ${_kws_k}/reference/batch_matmul_f32.cc
+  ${_kws_k}/reference/binary_f32.cc
+  ${_kws_k}/reference/conv_f32.cc
+  ${_kws_k}/reference/fully_connected_f32.cc
+  ${_kws_k}/reference/max_pool_f32.cc
+  ${_kws_k}/reference/pad_f32.cc
+  ${_kws_k}/reference/reduce_f32.cc
+  ${_kws_k}/reference/softmax_f32.cc
+  ${_kws_k}/reference/transpose_f32.cc
+  ${_kws_k}/reference/unary_f32.cc
   ${_kws_k}/optimized/simd.cc
   ${_kws_k}/optimized/conv_s8.cc
   ${_kws_k}/optimized/depthwise_conv_s8.cc

@@ -173,4 +173,32 @@ struct PadParams {
   int8_t pad_value = 0;  // the output zero point for PAD, the given constant for PADV2
 };
 
+// --- float32 ------------------------------------------------------------------------
+// Float kernels take the same geometry as the int8 ones; a fused activation is a clamp
+// [activation_min, activation_max] in the output's own units (+-inf: none).
+struct ConvF32Params {
+  int32_t stride_h = 1;
+  int32_t stride_w = 1;
+  int32_t dilation_h = 1;
+  int32_t dilation_w = 1;
+  int32_t pad_h = 0;
+  int32_t pad_w = 0;
+  float activation_min = -3.40282347e38f;
+  float activation_max = 3.40282347e38f;
+};
+
+struct PoolF32Params {
+  int32_t stride_h = 1;
+  int32_t stride_w = 1;
+  int32_t filter_h = 1;
+  int32_t filter_w = 1;
+  int32_t pad_h = 0;
+  int32_t pad_w = 0;
+  float activation_min = -3.40282347e38f;
+  float activation_max = 3.40282347e38f;
+};
+
+enum class BinaryF32Op : uint8_t { kAdd, kSub, kMul, kMaximum, kMinimum };
+enum class UnaryF32Op : uint8_t { kLeakyRelu, kRsqrt, kLog, kLogistic };
+
 }  // namespace kws::nn

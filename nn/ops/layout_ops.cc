@@ -10,18 +10,6 @@ namespace kws::nn::ops {
 
 namespace {
 
-Status constant_i32(const RuntimeTensor* t, const char* what) {
-  KWS_RETURN_IF_ERROR(expect(t, TensorType::kInt32, what));
-  if (!t->constant) return Status::Error(StatusCode::kUnsupported, "%s must be constant", what);
-  return Status::Ok();
-}
-
-int32_t read_i32(const RuntimeTensor& t, size_t i) {
-  int32_t v;
-  std::memcpy(&v, t.data + 4 * i, 4);
-  return v;
-}
-
 Status prepare_reshape(const PrepareContext& ctx, void*, OpMemory*) {
   RuntimeTensor* in = ctx.input(0);
   RuntimeTensor* out = ctx.output(0);

@@ -14,6 +14,12 @@
 #include "nn/status.h"
 #include "nn/tflite_model.h"
 
+// float32 glue, IF and input shapes on hosts; the MCU build sets 0 so that no
+// float kernel is referenced, whatever the op selection.
+#ifndef KWS_NN_FLOAT32
+#define KWS_NN_FLOAT32 1
+#endif
+
 namespace kws::nn {
 
 struct RuntimeTensor {
@@ -32,6 +38,8 @@ struct OpMemory {
   size_t scratch_bytes = 0;
 };
 
+struct SubgraphExec;
+
 struct PrepareContext {
   const TfliteModel* model = nullptr;
   uint32_t op_index = 0;
@@ -42,6 +50,11 @@ struct PrepareContext {
   // True only for init's final call (persistent memory given, `tensors` is the
   // interpreter's full table, earlier ops fully prepared).
   bool building = false;
+  // The model subgraph the op belongs to.
+  uint32_t subgraph = 0;
+  // Building only: the runnable subgraphs, indexed by model subgraph (entries
+  // of subgraphs no control-flow op runs have ops == nullptr); nullptr while sizing.
+  const SubgraphExec* subgraphs = nullptr;
 
   // Input/output `i`, or nullptr when absent (-1) or past the list.
   RuntimeTensor* input(uint32_t i) const;
@@ -75,8 +88,24 @@ struct OpNode {
   RuntimeTensor& out(RuntimeTensor* t, uint32_t i) const { return t[outputs[i]]; }
 };
 
-// The glue for a builtin op, or nullptr when the runtime does not support it.
-const OpKernel* lookup_op(int32_t builtin);
+// A subgraph run by a control-flow op (IF): its ops and its slice of the
+// interpreter's tensor table (indexed by the subgraph's own tensor indices).
+struct SubgraphExec {
+  const OpNode* ops = nullptr;
+  uint32_t num_ops = 0;
+  RuntimeTensor* tensors = nullptr;
+  I32List inputs;
+  I32List outputs;
+};
+
+// Evaluates every op of `sg` in order (nn/interpreter.cc).
+Status run_subgraph(const SubgraphExec& sg);
+
+// The glue for a builtin op whose first input has `type` (float32 ops have
+// their own glue), or nullptr when the runtime does not support it.
+const OpKernel* lookup_op(int32_t builtin, TensorType type);
+// Whether lookup_op() knows `builtin` for int8 or float32.
+bool op_exists(int32_t builtin);
 
 // Streaming support (Interpreter's stream_shift_rows). An op whose output
 // row r (dim 1 of a [1, H, W, C] tensor) reads exactly input rows
@@ -96,7 +125,7 @@ struct RowKernel {
 };
 
 // The row kernel of a builtin op, or nullptr when it cannot stream.
-const RowKernel* lookup_row_kernel(int32_t builtin);
+const RowKernel* lookup_row_kernel(int32_t builtin, TensorType type);
 
 // One op of a streamed invoke: output rows [shift, shift + first_row) move to
 // [0, first_row), rows [first_row, H) are computed.

@@ -28,6 +28,31 @@ extern const OpKernel kVarHandleKernel;
 extern const OpKernel kReadVariableKernel;
 extern const OpKernel kAssignVariableKernel;
 
+// float32 (nn/ops/float_ops.cc) and control flow (nn/ops/control_flow_ops.cc).
+extern const OpKernel kConv2dF32Kernel;
+extern const OpKernel kMaxPool2dF32Kernel;
+extern const OpKernel kFullyConnectedF32Kernel;
+extern const OpKernel kAddF32Kernel;
+extern const OpKernel kSubF32Kernel;
+extern const OpKernel kMulF32Kernel;
+extern const OpKernel kMaximumF32Kernel;
+extern const OpKernel kMinimumF32Kernel;
+extern const OpKernel kGreaterEqualF32Kernel;
+extern const OpKernel kLeakyReluF32Kernel;
+extern const OpKernel kRsqrtF32Kernel;
+extern const OpKernel kLogF32Kernel;
+extern const OpKernel kLogisticF32Kernel;
+extern const OpKernel kSoftmaxF32Kernel;
+extern const OpKernel kMeanF32Kernel;
+extern const OpKernel kReduceMaxF32Kernel;
+extern const OpKernel kPadF32Kernel;
+extern const OpKernel kTransposeF32Kernel;
+extern const OpKernel kBatchMatmulF32Kernel;
+extern const OpKernel kReshapeF32Kernel;
+extern const OpKernel kExpandDimsF32Kernel;
+extern const OpKernel kSqueezeF32Kernel;
+extern const OpKernel kIfKernel;
+
 extern const RowKernel kConv2dRows;
 extern const RowKernel kDepthwiseConv2dRows;
 

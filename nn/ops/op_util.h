@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "nn/kernels/kernels.h"
 #include "nn/ops/op_kernel.h"
@@ -104,6 +105,19 @@ inline Status expect_options(const PrepareContext& ctx, uint8_t type) {
                          ctx.desc->options_type, type);
   }
   return Status::Ok();
+}
+
+// Checks that `t` is a constant INT32 tensor (a shape operand).
+inline Status constant_i32(const RuntimeTensor* t, const char* what) {
+  KWS_RETURN_IF_ERROR(expect(t, TensorType::kInt32, what));
+  if (!t->constant) return Status::Error(StatusCode::kUnsupported, "%s must be constant", what);
+  return Status::Ok();
+}
+
+inline int32_t read_i32(const RuntimeTensor& t, size_t i) {
+  int32_t v;
+  std::memcpy(&v, t.data + 4 * i, 4);
+  return v;
 }
 
 inline int8_t* s8(RuntimeTensor& t) { return reinterpret_cast<int8_t*>(t.data); }

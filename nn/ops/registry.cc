@@ -45,10 +45,39 @@ namespace {
   X(kReadVariable, "READ_VARIABLE", kReadVariableKernel)           \
   X(kAssignVariable, "ASSIGN_VARIABLE", kAssignVariableKernel)
 
+// The float32 glue: chosen when the op's first input (or, without inputs, its
+// first output) is FLOAT32. An op of this list with other types falls back to
+// the list above.
+#define KWS_NN_FOR_EACH_F32_OP(X)                                 \
+  X(kConv2d, "CONV_2D", kConv2dF32Kernel)                         \
+  X(kMaxPool2d, "MAX_POOL_2D", kMaxPool2dF32Kernel)               \
+  X(kFullyConnected, "FULLY_CONNECTED", kFullyConnectedF32Kernel) \
+  X(kAdd, "ADD", kAddF32Kernel)                                   \
+  X(kSub, "SUB", kSubF32Kernel)                                   \
+  X(kMul, "MUL", kMulF32Kernel)                                   \
+  X(kMaximum, "MAXIMUM", kMaximumF32Kernel)                       \
+  X(kMinimum, "MINIMUM", kMinimumF32Kernel)                       \
+  X(kGreaterEqual, "GREATER_EQUAL", kGreaterEqualF32Kernel)       \
+  X(kLeakyRelu, "LEAKY_RELU", kLeakyReluF32Kernel)                \
+  X(kRsqrt, "RSQRT", kRsqrtF32Kernel)                             \
+  X(kLog, "LOG", kLogF32Kernel)                                   \
+  X(kLogistic, "LOGISTIC", kLogisticF32Kernel)                    \
+  X(kSoftmax, "SOFTMAX", kSoftmaxF32Kernel)                       \
+  X(kMean, "MEAN", kMeanF32Kernel)                                \
+  X(kReduceMax, "REDUCE_MAX", kReduceMaxF32Kernel)                \
+  X(kPad, "PAD", kPadF32Kernel)                                   \
+  X(kTranspose, "TRANSPOSE", kTransposeF32Kernel)                 \
+  X(kBatchMatmul, "BATCH_MATMUL", kBatchMatmulF32Kernel)          \
+  X(kReshape, "RESHAPE", kReshapeF32Kernel)                       \
+  X(kExpandDims, "EXPAND_DIMS", kExpandDimsF32Kernel)             \
+  X(kSqueeze, "SQUEEZE", kSqueezeF32Kernel)                       \
+  X(kIf, "IF", kIfKernel)
+
 constexpr std::string_view kSelection = KWS_NN_OPS;
 
 #define KWS_NN_OP_NAME(code, name, kernel) name,
-constexpr std::string_view kKnownNames[] = {KWS_NN_FOR_EACH_OP(KWS_NN_OP_NAME)};
+constexpr std::string_view kKnownNames[] = {KWS_NN_FOR_EACH_OP(KWS_NN_OP_NAME)
+                                                KWS_NN_FOR_EACH_F32_OP(KWS_NN_OP_NAME)};
 #undef KWS_NN_OP_NAME
 
 // Calls f(name) for each comma-separated name of the selection; false as soon
@@ -81,9 +110,8 @@ static_assert(each_selected(known), "KWS_NN_OPS names an op the runtime does not
 
 }  // namespace
 
-const OpKernel* lookup_op(int32_t builtin) {
-  // A discarded `if constexpr` branch emits no reference, so an op left out of
-  // the selection takes its glue and kernels out of the link.
+// A discarded `if constexpr` branch emits no reference, so an op left out of
+// the selection takes its glue and kernels out of the link.
 #define KWS_NN_OP_CASE(code, name, kernel) \
   case op::code:                           \
     if constexpr (selected(name)) {        \
@@ -91,16 +119,37 @@ const OpKernel* lookup_op(int32_t builtin) {
     } else {                               \
       return nullptr;                      \
     }
+
+const OpKernel* lookup_op(int32_t builtin, TensorType type) {
+  if constexpr (KWS_NN_FLOAT32 != 0) {
+    // IF is type-agnostic (its first input is the BOOL condition).
+    if (type == TensorType::kFloat32 || builtin == op::kIf) {
+      switch (builtin) {
+        KWS_NN_FOR_EACH_F32_OP(KWS_NN_OP_CASE)
+        default:
+          break;
+      }
+    }
+  }
   switch (builtin) {
     KWS_NN_FOR_EACH_OP(KWS_NN_OP_CASE)
     default:
       return nullptr;
   }
-#undef KWS_NN_OP_CASE
 }
 
-// Streaming row kernels, for the selected ops only.
-const RowKernel* lookup_row_kernel(int32_t builtin) {
+#undef KWS_NN_OP_CASE
+
+// Whether the runtime has `builtin` for some tensor type (for the error of an
+// op that exists only for other types).
+bool op_exists(int32_t builtin) {
+  if (lookup_op(builtin, TensorType::kInt8) != nullptr) return true;
+  return lookup_op(builtin, TensorType::kFloat32) != nullptr;
+}
+
+// Streaming row kernels (int8 convolutions), for the selected ops only.
+const RowKernel* lookup_row_kernel(int32_t builtin, TensorType type) {
+  if (type != TensorType::kInt8) return nullptr;
   switch (builtin) {
     case op::kConv2d:
       if constexpr (selected("CONV_2D")) return &ops::kConv2dRows;
