@@ -1,5 +1,6 @@
 #include "daemon/service/wyoming_endpoint.h"
 #include "daemon/log.h"
+#include "daemon/service/model_detector.h"
 
 #include <cstdlib>
 
@@ -26,8 +27,9 @@ std::string join(const std::vector<std::string>& words) {
 
 Result<wyoming::ModelSet> load_wyoming_models(const ServiceSettings& settings) {
   using R = Result<wyoming::ModelSet>;
-  auto model = wyoming::WakeModel::load(settings.model_path, settings.config.model.sidecar,
-                                        &settings.config);
+  const config::Config config = with_stage2_default(settings.config);
+  auto model =
+      wyoming::WakeModel::load(settings.model_path, settings.config.model.sidecar, &config);
   if (!model) return R::failure("wyoming: model: " + model.error());
   return R::success(wyoming::ModelSet{std::move(*model)});
 }
@@ -56,14 +58,14 @@ Result<std::unique_ptr<WyomingEndpoint>> WyomingEndpoint::start(const ServiceSet
     }
     return R::failure(err + " (" + settings.config.wyoming.where + ": wyoming)");
   }
-  if (settings.config.stage2.mode != config::Stage2Mode::kOff) {
+  if (settings.config.stage2.mode == config::Stage2Mode::kExternal) {
     kws::log::warn(
-        "wyoming: sessions run stage 1 only; stage2.mode {} applies to the microphone path, not "
-        "to Wyoming clients",
-        config::stage2_mode_name(settings.config.stage2.mode));
+        "wyoming: sessions run stage 1 only; stage2.mode external applies to the microphone "
+        "path, not to Wyoming clients");
   }
-  kws::log::info("wyoming: serving wake words {} of {}", join((*models)[0]->keywords()),
-                 settings.model_path);
+  const std::string stage2 = (*models)[0]->stage2_path();
+  kws::log::info("wyoming: serving wake words {} of {}{}", join((*models)[0]->keywords()),
+                 settings.model_path, stage2.empty() ? "" : " with stage 2 " + stage2);
   return R::success(std::unique_ptr<WyomingEndpoint>(
       new WyomingEndpoint(settings, std::move(*server), std::move(*models))));
 }
@@ -75,7 +77,9 @@ std::string WyomingEndpoint::reload(const ServiceSettings& next) {
   // Only the keyword settings change: everything else stays as started.
   config::Config merged = running_;
   merged.stage1.keywords = n.stage1.keywords;
+  merged.stage2.keywords = n.stage2.keywords;
   merged.source = n.source;
+  merged = with_stage2_default(merged);
   wyoming::ModelSet models;
   for (const auto& m : models_) {
     auto retuned = m->with_config(merged);
@@ -85,6 +89,7 @@ std::string WyomingEndpoint::reload(const ServiceSettings& next) {
   if (std::string e = server_->set_models(models); !e.empty()) return e;
   models_ = std::move(models);
   running_.stage1.keywords = n.stage1.keywords;
+  running_.stage2.keywords = n.stage2.keywords;
   auto needs_restart = [](bool changed, const char* key) {
     if (changed) kws::log::warn("wyoming: reload: a change of {} needs a restart; ignored", key);
   };
@@ -94,6 +99,11 @@ std::string WyomingEndpoint::reload(const ServiceSettings& next) {
   needs_restart(!same_overrides(n.model, running_.model), "model.frontend");
   needs_restart(n.stage1.smoothing_frames != running_.stage1.smoothing_frames,
                 "stage1.smoothing_frames");
+  needs_restart(n.stage2.mode != running_.stage2.mode ||
+                    n.stage2.model_path != running_.stage2.model_path ||
+                    n.stage2.sidecar != running_.stage2.sidecar ||
+                    n.stage2.delay_ms != running_.stage2.delay_ms,
+                "stage2.mode/model/delay_ms");
   kws::log::info("wyoming: reload: new sessions use the stage1 keyword settings (wake words {})",
                  join(models_[0]->keywords()));
   return "";

@@ -1,17 +1,18 @@
 // kwsd's Wyoming wake-word server (config section `wyoming:`), the
 // daemon/wyoming Server run with the daemon's own model and kwsd.yaml, so a
-// Home Assistant client gets what the microphone path's stage 1 detects.
-// Wyoming sessions run stage 1 only: with stage2.mode other than off, the
-// microphone path confirms its candidates and Wyoming clients do not (warned
-// at start).
+// Home Assistant client gets what the microphone path detects: with
+// stage2.mode model, Wyoming sessions run the same cascade (the shipped
+// stage-2 model when stage2.model.path is empty). stage2.mode external is for
+// the microphone path only; Wyoming clients then get stage 1 alone (warned at
+// start).
 //
 // Life: start() before the daemon reports READY; reload() on SIGHUP; stop()
 // (or the destructor) at shutdown, which closes every client.
 //
 // Reload: stage1 keyword settings (threshold, min_count, refractory_ms,
-// enabled) apply to sessions that connect after it; connected clients keep
-// the settings they connected with. Changes of model.*, stage1.smoothing_frames
-// and wyoming.* need a restart (warned, ignored), as for the microphone path.
+// enabled) and stage2 keyword thresholds apply to sessions that connect after it; connected clients
+// keep the settings they connected with. Changes of model.*, stage1.smoothing_frames and wyoming.*
+// need a restart (warned, ignored), as for the microphone path.
 #pragma once
 
 #include <cstdint>

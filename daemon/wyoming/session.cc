@@ -237,6 +237,8 @@ std::string Session::on_stop(std::string* out) {
   if (std::string e = run(samples_.data(), samples_.size(), out); !e.empty()) {
     return fatal(e, out);
   }
+  // The cascade decides candidates still within stage 2's delay on what came.
+  if (std::string e = flush(out); !e.empty()) return fatal(e, out);
   if (!detected_in_stream_) *out += encode_event("not-detected");
   streaming_ = false;
   return "";
@@ -247,21 +249,34 @@ std::string Session::run(const int16_t* samples, size_t n, std::string* out) {
   for (Listener& l : listeners_) {
     hits_.clear();
     if (std::string e = l.instance->push(samples, n, &hits_); !e.empty()) return e;
-    const ModelInfo& info = l.instance->model().info();
-    for (const Hit& h : hits_) {
-      const int index = info.label_index(h.name.c_str());
-      if (index < 0 || !l.wanted[static_cast<size_t>(index)]) continue;
-      const int64_t ms = stream_start_ms_ +
-                         static_cast<int64_t>(h.sample_index * 1000 / l.instance->sample_rate());
-      Json data = Json::object();
-      data.set("name", Json::string(h.name));
-      data.set("timestamp", Json::number(static_cast<double>(ms)));
-      *out += encode_event("detection", data);
-      detected_in_stream_ = true;
-      ++detections_;
-    }
+    report(l, out);
   }
   return "";
+}
+
+std::string Session::flush(std::string* out) {
+  for (Listener& l : listeners_) {
+    hits_.clear();
+    if (std::string e = l.instance->flush(&hits_); !e.empty()) return e;
+    report(l, out);
+  }
+  return "";
+}
+
+void Session::report(const Listener& l, std::string* out) {
+  const ModelInfo& info = l.instance->model().info();
+  for (const Hit& h : hits_) {
+    const int index = info.label_index(h.name.c_str());
+    if (index < 0 || !l.wanted[static_cast<size_t>(index)]) continue;
+    const int64_t ms =
+        stream_start_ms_ + static_cast<int64_t>(h.sample_index * 1000 / l.instance->sample_rate());
+    Json data = Json::object();
+    data.set("name", Json::string(h.name));
+    data.set("timestamp", Json::number(static_cast<double>(ms)));
+    *out += encode_event("detection", data);
+    detected_in_stream_ = true;
+    ++detections_;
+  }
 }
 
 }  // namespace kws::wyoming

@@ -6,7 +6,8 @@
 //   audio-start {fmt}   -> new stream: pipelines reset, format set
 //   audio-chunk {fmt}   -> PCM converted to the model rate and pushed;
 //                          each detection -> detection {name, timestamp}
-//   audio-stop          -> not-detected if the stream had no detection
+//   audio-stop          -> the cascade (if any) decides what is pending;
+//                          not-detected if the stream had no detection
 //   ping                -> pong
 // Other event types are ignored (the protocol lets peers skip unknown events).
 //
@@ -68,6 +69,8 @@ class Session {
   std::string on_chunk(const Event& event, std::string* out);
   std::string on_stop(std::string* out);
   std::string run(const int16_t* samples, size_t n, std::string* out);
+  std::string flush(std::string* out);
+  void report(const Listener& l, std::string* out);
   Json info_data() const;
 
   ModelSet models_;

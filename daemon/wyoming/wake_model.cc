@@ -1,5 +1,7 @@
 #include "daemon/wyoming/wake_model.h"
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <string_view>
@@ -59,6 +61,7 @@ Result<std::shared_ptr<const WakeModel>> WakeModel::with_config(
   m->bytes_ = bytes_;
   m->base_info_ = base_info_;
   m->origin_ = origin_;
+  m->stage2_ = stage2_;  // reused when the config names the same stage-2 model
   return finish(std::move(m), &config);
 }
 
@@ -85,11 +88,89 @@ Result<std::shared_ptr<const WakeModel>> WakeModel::finish(std::shared_ptr<WakeM
   if (Status s = Pipeline::needed_bytes(m->info_, &m->pipeline_bytes_); !s.ok()) {
     return R::failure(path + ": pipeline: " + s.message());
   }
+  if (std::string e = plan_stage2(m.get(), config); !e.empty()) return R::failure(e);
   std::shared_ptr<const WakeModel> shared = m;
   // One trial instance: model/description mismatches surface now.
   if (auto trial = ModelInstance::create(shared); !trial) return R::failure(trial.error());
   return R::success(std::move(shared));
 }
+
+std::string WakeModel::plan_stage2(WakeModel* m, const config::Config* config) {
+  if (config == nullptr || config->stage2.mode != config::Stage2Mode::kModel) {
+    m->stage2_.reset();
+    return "";
+  }
+  const config::Stage2Section& s2 = config->stage2;
+  if (s2.model_path.empty()) return "stage2: mode model needs stage2.model.path";
+  if (m->stage2_ == nullptr || m->stage2_->path != s2.model_path ||
+      m->stage2_->sidecar != s2.sidecar) {
+    auto loaded = std::make_shared<Stage2>();
+    loaded->path = s2.model_path;
+    loaded->sidecar = s2.sidecar;
+    std::ifstream in(s2.model_path, std::ios::binary);
+    if (!in) return "stage2: " + s2.model_path + ": cannot open model file";
+    loaded->bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (Status st = loaded->tflite.parse(loaded->bytes.data(), loaded->bytes.size()); !st.ok()) {
+      return "stage2: " + s2.model_path + ": " + st.message();
+    }
+    auto resolved = config::resolve_model_info(s2.model_path, loaded->tflite, s2.sidecar);
+    if (!resolved) return "stage2: " + resolved.error();
+    loaded->info = resolved->info;
+    m->stage2_ = std::move(loaded);
+  }
+  const Stage2& st2 = *m->stage2_;
+  // Stage 2 covers every label the model calls a keyword, also those the config
+  // disables (as the daemon's cascade, daemon/model).
+  m->cascade_stage1_ = m->info_;
+  for (uint32_t i = 0; i < m->info_.num_labels; ++i) {
+    m->cascade_stage1_.keywords[i].is_keyword =
+        m->info_.keywords[i].is_keyword || m->base_info_.keywords[i].is_keyword;
+  }
+  const FrontendConfig& fe = m->info_.frontend;
+  // Rounded as kws-eval's --stage2-delay-ms and the daemon's cascade.
+  m->stage2_delay_frames_ = static_cast<uint32_t>(std::lround(
+      std::max(0.0, static_cast<double>(s2.delay_ms) * fe.sample_rate / 1000.0 / fe.hop_samples)));
+  if (Status st = ModelClassifier::needed_bytes(st2.tflite, &m->stage2_classifier_bytes_, 0);
+      !st.ok()) {
+    return "stage2: " + st2.path + ": " + st.message();
+  }
+  CascadeConfig cc = m->cascade_config();
+  if (Status st = ModelCascade::needed_bytes(cc, &m->cascade_bytes_); !st.ok()) {
+    return "stage2: " + st2.path + ": " + st.message();
+  }
+  // Thresholds: the stage-2 model's for its labels, then stage2.keywords.
+  m->stage2_thresholds_.assign(m->info_.num_labels, -1.0f);
+  for (uint32_t i = 0; i < m->info_.num_labels; ++i) {
+    const int j = st2.info.label_index(m->info_.labels[i]);
+    if (m->cascade_stage1_.keywords[i].is_keyword && j >= 0) {
+      m->stage2_thresholds_[i] = st2.info.keywords[j].threshold;
+    }
+  }
+  for (const auto& [name, k] : s2.keywords) {
+    const int i = m->info_.label_index(name.c_str());
+    if (i < 0 || m->stage2_thresholds_[static_cast<size_t>(i)] < 0.0f) {
+      return k.where + ": stage2.keywords." + name + ": stage 2 (" + st2.path +
+             ") does not decide this label of " + m->path_;
+    }
+    if (k.threshold) m->stage2_thresholds_[static_cast<size_t>(i)] = *k.threshold;
+  }
+  if (std::none_of(m->stage2_thresholds_.begin(), m->stage2_thresholds_.end(),
+                   [](float t) { return t >= 0.0f; })) {
+    return "stage2: " + st2.path + ": decides none of the keywords of " + m->path_;
+  }
+  return "";
+}
+
+CascadeConfig WakeModel::cascade_config() const {
+  CascadeConfig cc;
+  cc.mode = Stage2Mode::kModel;
+  cc.stage1 = &cascade_stage1_;
+  cc.stage2 = &stage2_->info;
+  cc.delay_frames = stage2_delay_frames_;
+  return cc;
+}
+
+std::string WakeModel::stage2_path() const { return stage2_ ? stage2_->path : ""; }
 
 std::vector<std::string> WakeModel::keywords() const {
   std::vector<std::string> out;
@@ -116,7 +197,39 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::create(
       !s.ok()) {
     return R::failure(m.path_ + ": pipeline: " + s.message());
   }
+  if (m.stage2_ != nullptr) {
+    const std::string& p2 = m.stage2_->path;
+    inst->stage2_arena_.resize(words_for(m.stage2_classifier_bytes_));
+    inst->cascade_arena_.resize(words_for(m.cascade_bytes_));
+    if (Status s = inst->stage2_classifier_.init(m.stage2_->tflite, m.stage2_->info,
+                                                 inst->stage2_arena_.data(),
+                                                 m.stage2_classifier_bytes_, 0);
+        !s.ok()) {
+      return R::failure("stage2: " + p2 + ": " + s.message());
+    }
+    const CascadeConfig cc = m.cascade_config();
+    if (Status s = inst->cascade_.init(cc, &inst->stage2_classifier_, nullptr,
+                                       inst->cascade_arena_.data(), m.cascade_bytes_);
+        !s.ok()) {
+      return R::failure("stage2: " + p2 + ": " + s.message());
+    }
+    for (uint32_t i = 0; i < m.stage2_thresholds_.size(); ++i) {
+      if (m.stage2_thresholds_[i] >= 0.0f && inst->cascade_.covers(i)) {
+        if (Status s = inst->cascade_.set_threshold(i, m.stage2_thresholds_[i]); !s.ok()) {
+          return R::failure("stage2: " + p2 + ": " + s.message());
+        }
+      }
+    }
+    inst->pipeline_.set_cascade_hook(&inst->cascade_);
+  }
   return R::success(std::move(inst));
+}
+
+std::string ModelInstance::flush(std::vector<Hit>* out) {
+  if (model_->stage2_ == nullptr) return "";
+  HitCollector sink(out);
+  if (Status s = cascade_.flush(&sink); !s.ok()) return model_->path() + ": " + s.message();
+  return "";
 }
 
 std::string ModelInstance::push(const int16_t* samples, size_t n, std::vector<Hit>* out) {

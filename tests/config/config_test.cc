@@ -180,9 +180,12 @@ TEST(Config, ExampleConfigLoads) {
   Result<Config> r = load_config(KWS_EXAMPLE_CONFIG);
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_TRUE(r->model.path.empty()) << "the example runs the shipped model";
-  EXPECT_EQ(r->stage1.keywords.count("computer"), 1u);
+  EXPECT_TRUE(r->stage1.keywords.empty()) << "the model's tuned points apply";
+  EXPECT_FALSE(r->stage1.smoothing_frames.has_value()) << "the model's tuned smoothing applies";
   EXPECT_EQ(r->audio.period_ms, 20u);
-  EXPECT_EQ(r->stage2.mode, Stage2Mode::kOff) << "stage 2 is off unless asked for";
+  EXPECT_EQ(r->stage2.mode, Stage2Mode::kModel) << "the shipped config runs the cascade";
+  EXPECT_TRUE(r->stage2.model_path.empty()) << "with the shipped stage-2 model";
+  EXPECT_TRUE(r->stage2.keywords.empty()) << "at its tuned thresholds";
   EXPECT_EQ(r->stage2.delay_ms, 200u);
 }
 

@@ -222,6 +222,9 @@ TEST(Tune, CascadeChoiceWritesAStage2SectionTheDaemonReads) {
   EXPECT_GE(c.point.stage1.threshold, o.cascade_min_stage1_threshold);
   EXPECT_EQ(r->stage2_model, eo.stage2_model);
   EXPECT_NE(r->summary.find("stage-2 threshold"), std::string::npos) << r->summary;
+  EXPECT_NE(r->summary.find("Negative condition: in background noise at 10 dB SNR"),
+            std::string::npos)
+      << r->summary;
 
   const std::string out = (dir / "tuned.yaml").string();
   auto w = write_config(*r, "", eo.model, "", (*ex)->stage1->info, "h", out);

@@ -193,15 +193,10 @@ Result<EvalResult> evaluate(const Experiment& ex, const EvalOptions& opt) {
   r << "- split: " << split_name(ex.options.split) << "\n";
   r << "- positives: " << clips_used << " clips from `" << ex.options.positives << "` ("
     << fmt("%.2f", ex.positive_hours) << " h of streams), ";
-  if (std::isnan(ex.options.mix.snr_db)) {
-    r << "clean (no background)";
-  } else {
-    r << "in background noise at " << ex.options.mix.snr_db << " dB SNR (seed "
-      << ex.options.mix.seed << ")";
-  }
-  r << ", " << ex.options.mix.gap_s << " s apart\n";
+  r << describe_positive_condition(ex) << ", " << ex.options.mix.gap_s << " s apart\n";
   r << "- negatives: " << fmt("%.3f", ex.negative_hours) << " h from";
   for (const std::string& n : ex.options.negatives) r << " `" << n << "`";
+  r << "\n- **negative condition: " << describe_negative_condition(ex) << "**";
   r << "\n- **resolution: 1 false accept = " << fmt("%.3g", resolution) << " FA/h on this set**\n";
   r << "- run: " << ex.streams.size() << " streams on " << ex.threads << " threads, "
     << fmt("%.1f", ex.wall_s) << " s wall\n\n";

@@ -92,11 +92,13 @@ Result<std::unique_ptr<Experiment>> run_experiment(const ExperimentOptions& o) {
   std::sort(ex->keywords.begin(), ex->keywords.end());
   ex->keywords.erase(std::unique(ex->keywords.begin(), ex->keywords.end()), ex->keywords.end());
 
-  // Background noise for the positives.
+  // Background noise for the positives and under the negatives.
   std::vector<NoiseClip> noise;
-  if (!std::isnan(o.mix.snr_db)) {
+  if (!std::isnan(o.mix.snr_db) || !std::isnan(o.mix.negative_snr_db)) {
     if (o.noise.empty()) {
-      return R::failure("--noise is required for --snr (or give --snr clean for no background)");
+      return R::failure(
+          "--noise is required for --snr and --negatives-snr (or give --snr clean for no "
+          "background under either)");
     }
     auto files = list_negatives(o.noise, Split::kAll);
     if (!files) return R::failure("noise: " + files.error());
@@ -106,6 +108,7 @@ Result<std::unique_ptr<Experiment>> run_experiment(const ExperimentOptions& o) {
       if (x->empty()) continue;
       NoiseClip n;
       n.path = f.path;
+      ex->noise_files.push_back(f.path);
       n.samples.reserve(x->size());
       for (int16_t v : *x) n.samples.push_back(static_cast<float>(v) / 32768.0f);
       noise.push_back(std::move(n));
@@ -149,7 +152,7 @@ Result<std::unique_ptr<Experiment>> run_experiment(const ExperimentOptions& o) {
     }
     auto built = specs[i].positive ? build_positive_stream(specs[i], ex->clips, ex->clip_labels,
                                                            noise, o.mix, rate)
-                                   : build_negative_stream(specs[i], rate);
+                                   : build_negative_stream(specs[i], noise, o.mix, rate);
     if (!built) {
       out.error = built.error();
       return;
@@ -168,6 +171,40 @@ Result<std::unique_ptr<Experiment>> run_experiment(const ExperimentOptions& o) {
   return R::success(std::move(ex));
 }
 
+namespace {
+
+std::string noise_description(const Experiment& ex, double snr_db) {
+  std::ostringstream r;
+  r << "in background noise at " << snr_db << " dB SNR (seed " << ex.options.mix.seed << ") from "
+    << ex.noise_files.size() << " noise file(s):";
+  for (const std::string& f : ex.noise_files) {
+    const size_t slash = f.find_last_of('/');
+    r << " " << (slash == std::string::npos ? f : f.substr(slash + 1));
+  }
+  r << " (--noise";
+  for (const std::string& n : ex.options.noise) r << " `" << n << "`";
+  r << ")";
+  return r.str();
+}
+
+}  // namespace
+
+std::string describe_positive_condition(const Experiment& ex) {
+  if (std::isnan(ex.options.mix.snr_db)) return "clean (no background)";
+  return noise_description(ex, ex.options.mix.snr_db);
+}
+
+std::string describe_negative_condition(const Experiment& ex) {
+  if (std::isnan(ex.options.mix.negative_snr_db)) {
+    return "clean (as recorded, no background added: --negatives-snr clean)";
+  }
+  std::ostringstream r;
+  r << noise_description(ex, ex.options.mix.negative_snr_db)
+    << ", same rule as the positives on parts of at most " << ex.options.mix.negative_segment_s
+    << " s";
+  return r.str();
+}
+
 const std::set<std::string>& experiment_flags() {
   static const std::set<std::string> flags = {"--model",
                                               "--sidecar",
@@ -180,6 +217,7 @@ const std::set<std::string>& experiment_flags() {
                                               "--negatives",
                                               "--noise",
                                               "--snr",
+                                              "--negatives-snr",
                                               "--gap-s",
                                               "--seed",
                                               "--split",
@@ -200,7 +238,9 @@ const char* const kExperimentUsage =
     "manifest\n"
     "  --negatives PATH          non-keyword audio, file or folder (repeat for more)\n"
     "  --noise PATH              background for the positives, file or folder (repeat)\n"
-    "  --snr DB|clean            speech-to-background ratio of the positives (default 10)\n"
+    "  --snr DB|clean            speech-to-background ratio of the positives and, unless\n"
+    "                            --negatives-snr says otherwise, of the negatives (default 10)\n"
+    "  --negatives-snr DB|clean  the same for the negatives (default: --snr)\n"
     "  --gap-s S                 background between positives (default 2)\n"
     "  --seed N                  background choice (default 1)\n"
     "  --split all|tune|eval     file split (FNV-1a 64 of the relative path: even tune, odd eval)\n"
@@ -256,13 +296,16 @@ Result<ExperimentOptions> experiment_options(const CliArgs& a) {
   o.chunk_samples = static_cast<size_t>(chunk);
   o.clips_per_stream = static_cast<size_t>(per_stream);
   o.mix.seed = static_cast<uint64_t>(seed);
-  if (a.get("--snr") == "clean") {
-    o.mix.snr_db = std::nan("");
-  } else {
-    auto v = number("--snr", 10.0, -30.0, 100.0);
-    if (!v) return R::failure(v.error());
-    o.mix.snr_db = *v;
-  }
+  auto snr = [&](const std::string& flag, double def) -> Result<double> {
+    if (a.get(flag) == "clean") return Result<double>::success(std::nan(""));
+    return number(flag, def, -30.0, 100.0);
+  };
+  auto positive_snr = snr("--snr", 10.0);
+  if (!positive_snr) return R::failure(positive_snr.error());
+  auto negative_snr = snr("--negatives-snr", *positive_snr);
+  if (!negative_snr) return R::failure(negative_snr.error());
+  o.mix.snr_db = *positive_snr;
+  o.mix.negative_snr_db = *negative_snr;
   auto split = parse_split(a.get("--split", "all"));
   if (!split) return R::failure(split.error());
   o.split = *split;

@@ -50,6 +50,7 @@ struct Experiment {
   std::vector<uint32_t> keywords;  // stage-1 labels that have positives, ascending
   std::vector<StreamResult> streams;
   std::vector<std::string> warnings;
+  std::vector<std::string> noise_files;  // the background actually loaded (non-empty files)
   double positive_hours = 0.0;
   double negative_hours = 0.0;
   double wall_s = 0.0;
@@ -64,6 +65,11 @@ extern const char* const kExperimentUsage;
 Result<ExperimentOptions> experiment_options(const CliArgs& args);
 
 // Comma-separated numbers ("1,0.5,0.1").
+// One line each for the positives' and the negatives' acoustic condition
+// (clean, or noise files + SNR + seed), as every report states it.
+std::string describe_positive_condition(const Experiment& ex);
+std::string describe_negative_condition(const Experiment& ex);
+
 Result<std::vector<double>> parse_number_list(const std::string& text, const std::string& what);
 
 }  // namespace kws::eval

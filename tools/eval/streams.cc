@@ -70,6 +70,23 @@ int16_t to_int16(double v) {
   return static_cast<int16_t>(std::clamp(s, -32768.0, 32767.0));
 }
 
+// The background choices of one stream (or one file of it): a hash of the
+// seed and a name, stirred by the murmur3 finaliser.
+class MixRandom {
+ public:
+  MixRandom(uint64_t seed, const std::string& name)
+      : h_(fnv1a64(std::to_string(seed) + "|" + name)) {}
+  uint64_t next() {
+    h_ ^= h_ >> 33;
+    h_ *= 0xff51afd7ed558ccdull;
+    h_ ^= h_ >> 33;
+    return h_;
+  }
+
+ private:
+  uint64_t h_;
+};
+
 }  // namespace
 
 std::vector<StreamSpec> plan_positive_streams(const std::vector<LabelledClip>& clips,
@@ -122,13 +139,75 @@ Result<std::vector<StreamSpec>> plan_negative_streams(const std::vector<Negative
   return R::success(std::move(out));
 }
 
-Result<BuiltStream> build_negative_stream(const StreamSpec& spec, uint32_t rate) {
+Result<BuiltStream> build_negative_stream(const StreamSpec& spec,
+                                          const std::vector<NoiseClip>& noise,
+                                          const MixOptions& mix, uint32_t rate) {
   using R = Result<BuiltStream>;
   BuiltStream out;
-  for (const std::string& f : spec.files) {
-    auto samples = audio::read_audio_file(f, rate);
+  const bool clean = std::isnan(mix.negative_snr_db) || noise.empty();
+  struct Part {
+    uint64_t begin = 0, end = 0;  // stream samples
+    double noise_power = -1.0;    // wanted background power; < 0: silent part
+    const NoiseClip* bg = nullptr;
+    uint64_t bg_pos = 0;
+  };
+  std::vector<Part> parts;
+  const uint64_t max_part =
+      std::max<uint64_t>(1, static_cast<uint64_t>(mix.negative_segment_s * rate));
+  for (size_t k = 0; k < spec.files.size(); ++k) {
+    auto samples = audio::read_audio_file(spec.files[k], rate);
     if (!samples) return R::failure("negatives: " + samples.error());
+    const uint64_t base = out.audio.size();
     out.audio.insert(out.audio.end(), samples->begin(), samples->end());
+    if (clean || samples->empty()) continue;
+    MixRandom rnd(mix.seed, spec.name + "|" + std::to_string(k));
+    const NoiseClip* bg = &noise[rnd.next() % noise.size()];
+    uint64_t bg_pos = rnd.next() % bg->samples.size();
+    const uint64_t n = samples->size();
+    const uint64_t count = (n + max_part - 1) / max_part;
+    for (uint64_t p = 0; p < count; ++p) {
+      Part part;
+      part.begin = base + n * p / count;
+      part.end = base + n * (p + 1) / count;
+      part.bg = bg;
+      part.bg_pos = bg_pos;
+      bg_pos = (bg_pos + (part.end - part.begin)) % bg->samples.size();
+      const std::vector<int16_t> x(out.audio.begin() + static_cast<std::ptrdiff_t>(part.begin),
+                                   out.audio.begin() + static_cast<std::ptrdiff_t>(part.end));
+      uint64_t ws = 0, we = 0;
+      const double ps = locate_word(x, rate, &ws, &we) ? power(x, ws, we) : power(x, 0, x.size());
+      if (ps > 1e-10) part.noise_power = ps / std::pow(10.0, mix.negative_snr_db / 10.0);
+      parts.push_back(part);
+    }
+  }
+  // Silent parts take the level of the nearest earlier part, else of the next one.
+  double level = -1.0;
+  for (const Part& p : parts) {
+    if (p.noise_power >= 0.0) {
+      level = p.noise_power;
+      break;
+    }
+  }
+  for (Part& p : parts) {
+    if (p.noise_power < 0.0) p.noise_power = level;
+    level = p.noise_power;
+  }
+  for (const Part& p : parts) {
+    if (p.noise_power <= 0.0) continue;
+    const uint64_t len = p.end - p.begin;
+    double pn = 0.0;
+    for (uint64_t i = 0, j = p.bg_pos; i < len;
+         ++i, j = j + 1 == p.bg->samples.size() ? 0 : j + 1) {
+      pn += static_cast<double>(p.bg->samples[j]) * p.bg->samples[j];
+    }
+    pn /= static_cast<double>(len);
+    if (pn <= 0.0) continue;
+    const double gain = std::sqrt(p.noise_power / pn);
+    for (uint64_t i = 0, j = p.bg_pos; i < len;
+         ++i, j = j + 1 == p.bg->samples.size() ? 0 : j + 1) {
+      int16_t& v = out.audio[p.begin + i];
+      v = to_int16(v / 32768.0 + gain * p.bg->samples[j]);
+    }
   }
   return R::success(std::move(out));
 }
@@ -140,15 +219,9 @@ Result<BuiltStream> build_positive_stream(const StreamSpec& spec,
                                           const MixOptions& mix, uint32_t rate) {
   BuiltStream out;
   const bool clean = std::isnan(mix.snr_db) || noise.empty();
-  uint64_t h = fnv1a64(std::to_string(mix.seed) + "|" + spec.name);
-  auto next_rand = [&h]() {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-  };
-  const NoiseClip* bg = clean ? nullptr : &noise[next_rand() % noise.size()];
-  uint64_t bg_pos = clean ? 0 : next_rand() % bg->samples.size();
+  MixRandom rnd(mix.seed, spec.name);
+  const NoiseClip* bg = clean ? nullptr : &noise[rnd.next() % noise.size()];
+  uint64_t bg_pos = clean ? 0 : rnd.next() % bg->samples.size();
   const uint64_t half_gap = static_cast<uint64_t>(mix.gap_s / 2.0 * rate);
   const uint64_t lead = static_cast<uint64_t>(mix.lead_s * rate);
   for (size_t k = 0; k < spec.clips.size(); ++k) {

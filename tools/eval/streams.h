@@ -13,6 +13,16 @@
 //
 // Negative streams: the files of one source concatenated in sorted order,
 // cut into streams of at most max_stream_s (the pipeline restarts per stream).
+// Unless negative_snr_db is NaN (clean), background noise goes under them by
+// the same rule as under the positives: each file is cut into equal parts of
+// at most negative_segment_s, and each part's background is scaled so that its
+// loudest voiced run (located as for the clips) is negative_snr_db above the
+// background over that part. A part without a voiced run (steady noise, music
+// without pauses) uses its mean power instead; a digitally silent part keeps
+// the background level of the nearest part that has one, as a room's noise
+// does not stop when nobody speaks. Each file's background is one noise file
+// and start (from a hash of the seed, the stream name and the file's index in
+// the stream), continuing across its parts and looped if short.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +36,9 @@
 namespace kws::eval {
 
 struct MixOptions {
-  double snr_db = 10.0;  // NaN: clean clips over digital silence
+  double snr_db = 10.0;           // NaN: clean clips over digital silence
+  double negative_snr_db = 10.0;  // NaN: negatives as recorded (no background)
+  double negative_segment_s = 10.0;
   double gap_s = 2.0;
   double lead_s = 1.0;
   double hit_after_s = 1.0;
@@ -70,7 +82,9 @@ Result<BuiltStream> build_positive_stream(const StreamSpec& spec,
                                           const std::vector<NoiseClip>& noise,
                                           const MixOptions& mix, uint32_t rate);
 
-Result<BuiltStream> build_negative_stream(const StreamSpec& spec, uint32_t rate);
+Result<BuiltStream> build_negative_stream(const StreamSpec& spec,
+                                          const std::vector<NoiseClip>& noise,
+                                          const MixOptions& mix, uint32_t rate);
 
 // Groups negative files into streams of at most max_stream_s (by header length).
 Result<std::vector<StreamSpec>> plan_negative_streams(const std::vector<NegativeFile>& files,

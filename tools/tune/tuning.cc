@@ -145,7 +145,8 @@ Result<TuneResult> tune(const eval::Experiment& ex, const TuneOptions& o) {
     out << ". Cascade with stage 2 `" << res.stage2_model << "`, deciding "
         << fmt("%g", res.stage2_delay_ms) << " ms after the trigger";
   }
-  out << "\n\n";
+  out << "\n\nPositives: " << eval::describe_positive_condition(ex)
+      << ".\nNegative condition: " << eval::describe_negative_condition(ex) << ".\n\n";
   out << "| keyword | threshold | " << (cascade ? "stage-2 threshold | " : "")
       << "min_count | FRR | false accepts | FA/h | target met |\n";
   out << "|---|---|---|" << (cascade ? "---|" : "") << "---|---|---|---|\n";
