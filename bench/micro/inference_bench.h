@@ -4,5 +4,7 @@
 namespace kws::bench {
 
 void register_inference_benchmarks();
+// openWakeWord's float models (bench/micro/oww_bench.cc).
+void register_oww_benchmarks();
 
 }  // namespace kws::bench

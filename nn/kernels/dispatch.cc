@@ -24,6 +24,12 @@ static_assert(std::is_same_v<decltype(&ref::depthwise_conv_s8_buffer_size),
 static_assert(std::is_same_v<decltype(&ref::fully_connected_s8_buffer_size),
                              decltype(&opt::fully_connected_s8_buffer_size)>);
 
+static_assert(std::is_same_v<decltype(&ref::conv_f32), decltype(&opt::conv_f32)>);
+static_assert(
+    std::is_same_v<decltype(&ref::fully_connected_f32), decltype(&opt::fully_connected_f32)>);
+static_assert(
+    std::is_same_v<decltype(&ref::conv_f32_buffer_size), decltype(&opt::conv_f32_buffer_size)>);
+
 #if KWS_NN_USE_OPTIMIZED
 namespace fast = opt;
 #else
@@ -32,13 +38,19 @@ namespace fast = ref;
 
 Status conv_f32_buffer_size(const ConvF32Params& params, const Dims4& input, const Dims4& filter,
                             const Dims4& output, size_t* bytes) {
-  return ref::conv_f32_buffer_size(params, input, filter, output, bytes);
+  return fast::conv_f32_buffer_size(params, input, filter, output, bytes);
 }
 Status conv_f32(const Scratch& scratch, const ConvF32Params& params, const Dims4& input_dims,
                 const float* input, const Dims4& filter_dims, const float* filter,
                 const float* bias, const Dims4& output_dims, float* output) {
-  return ref::conv_f32(scratch, params, input_dims, input, filter_dims, filter, bias, output_dims,
-                       output);
+  return fast::conv_f32(scratch, params, input_dims, input, filter_dims, filter, bias, output_dims,
+                        output);
+}
+Status fully_connected_f32(const FullyConnectedDims& dims, float activation_min,
+                           float activation_max, const float* input, const float* filter,
+                           const float* bias, float* output) {
+  return fast::fully_connected_f32(dims, activation_min, activation_max, input, filter, bias,
+                                   output);
 }
 
 const char* kernels_variant() { return KWS_NN_USE_OPTIMIZED ? "optimized" : "reference"; }

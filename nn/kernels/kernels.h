@@ -25,9 +25,11 @@ Status conv_f32_buffer_size(const ConvF32Params& params, const Dims4& input, con
 Status conv_f32(const Scratch& scratch, const ConvF32Params& params, const Dims4& input_dims,
                 const float* input, const Dims4& filter_dims, const float* filter,
                 const float* bias, const Dims4& output_dims, float* output);
+Status fully_connected_f32(const FullyConnectedDims& dims, float activation_min,
+                           float activation_max, const float* input, const float* filter,
+                           const float* bias, float* output);
 using ref::batch_matmul_f32;
 using ref::binary_f32;
-using ref::fully_connected_f32;
 using ref::greater_equal_f32;
 using ref::max_pool_f32;
 using ref::mean_f32;

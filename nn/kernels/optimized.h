@@ -30,6 +30,16 @@ Status fully_connected_s8(const Scratch& scratch, const FullyConnectedParams& pa
                           const FullyConnectedDims& dims, const int8_t* input, const int8_t* filter,
                           const int32_t* bias, int8_t* output);
 
+// float32; groups > 1 fall back to the reference kernel.
+Status conv_f32_buffer_size(const ConvF32Params& params, const Dims4& input, const Dims4& filter,
+                            const Dims4& output, size_t* bytes);
+Status conv_f32(const Scratch& scratch, const ConvF32Params& params, const Dims4& input_dims,
+                const float* input, const Dims4& filter_dims, const float* filter,
+                const float* bias, const Dims4& output_dims, float* output);
+Status fully_connected_f32(const FullyConnectedDims& dims, float activation_min,
+                           float activation_max, const float* input, const float* filter,
+                           const float* bias, float* output);
+
 // The ISA path taken on this CPU: "avx2", "neon" or "scalar".
 const char* isa();
 

@@ -186,6 +186,8 @@ Status eval_depthwise(const OpNode& node, RuntimeTensor* t) {
                            d.filter, s8(node.in(t, 1)), bias, d.output, s8(node.out(t, 0)));
 }
 
+}  // namespace
+
 // Streaming: the conv's row window when it does not pad along dim 1.
 bool conv_row_window(const PrepareContext& ctx, RowWindow* w) {
   const RuntimeTensor* in = ctx.input(0);
@@ -217,6 +219,8 @@ bool conv_row_window(const PrepareContext& ctx, RowWindow* w) {
   w->extent = extent;
   return true;
 }
+
+namespace {
 
 // The rows [begin, end) of the output and the input rows they read, as
 // sub-tensors (batch 1, rows are contiguous).

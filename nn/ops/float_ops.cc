@@ -17,7 +17,7 @@ namespace {
 namespace fc = field::conv2d;
 namespace fp = field::pool2d;
 
-inline float* f32(RuntimeTensor& t) { return reinterpret_cast<float*>(t.data); }
+inline float* f32(const RuntimeTensor& t) { return reinterpret_cast<float*>(t.data); }
 
 // Sets `out`'s shape (and bytes from its type); a constant output is an error.
 Status set_shape(RuntimeTensor* out, int rank, const int32_t* dims) {
@@ -677,7 +677,175 @@ Status prepare_squeeze(const PrepareContext& ctx, void*, OpMemory*) {
   return set_shape(ctx.output(0), r, shape);
 }
 
+// --- streaming: output rows [begin, end) of a [1, H, ...] output -----------------
+
+// Bytes per dim-1 row of `t` (batch 1).
+size_t row_elems(const RuntimeTensor& t) {
+  return t.num_dims >= 2 && t.dims[1] > 0 ? elements(t) / static_cast<size_t>(t.dims[1]) : 0;
+}
+
+bool batch1_rows(const RuntimeTensor* t) {
+  return t != nullptr && t->num_dims >= 2 && t->dims[0] == 1 && t->type == TensorType::kFloat32;
+}
+
+Status check_rows(int32_t begin, int32_t end, int32_t rows) {
+  if (begin < 0 || end > rows || begin >= end) {
+    return Status::Error(StatusCode::kInvalidArgument, "rows [%d, %d) of %d",
+                         static_cast<int>(begin), static_cast<int>(end), static_cast<int>(rows));
+  }
+  return Status::Ok();
+}
+
+Status eval_conv_rows(const OpNode& node, RuntimeTensor* t, int32_t begin, int32_t end) {
+  const auto& d = data_of<ConvF32Data>(node);
+  KWS_RETURN_IF_ERROR(check_rows(begin, end, d.output.h));
+  if (d.input.n != 1 || d.params.pad_h != 0) {
+    return Status::Error(StatusCode::kInvalidArgument, "conv rows need batch 1 and no H padding");
+  }
+  Dims4 in = d.input;
+  Dims4 out = d.output;
+  out.h = end - begin;
+  in.h = (out.h - 1) * d.params.stride_h + (d.filter.h - 1) * d.params.dilation_h + 1;
+  const size_t in_off = static_cast<size_t>(begin) * static_cast<size_t>(d.params.stride_h) *
+                        static_cast<size_t>(d.input.w) * static_cast<size_t>(d.input.c);
+  const size_t out_off = static_cast<size_t>(begin) * static_cast<size_t>(d.output.w) *
+                         static_cast<size_t>(d.output.c);
+  const float* bias = node.inputs.size() > 2 && node.inputs[2] >= 0 ? f32(node.in(t, 2)) : nullptr;
+  return conv_f32(Scratch{node.scratch, node.scratch_bytes}, d.params, in,
+                  f32(node.in(t, 0)) + in_off, d.filter, f32(node.in(t, 1)), bias, out,
+                  f32(node.out(t, 0)) + out_off);
+}
+
+bool unary_window(const PrepareContext& ctx, RowWindow* w) {
+  const RuntimeTensor* in = ctx.input(0);
+  const RuntimeTensor* out = ctx.output(0);
+  if (!batch1_rows(in) || !batch1_rows(out) || in->bytes != out->bytes ||
+      in->dims[1] != out->dims[1]) {
+    return false;
+  }
+  *w = RowWindow{1, 1};
+  return true;
+}
+
+Status eval_unary_rows(const OpNode& node, RuntimeTensor* t, int32_t begin, int32_t end) {
+  const auto& d = data_of<UnaryF32Data>(node);
+  const RuntimeTensor& in = node.in(t, 0);
+  KWS_RETURN_IF_ERROR(check_rows(begin, end, in.dims[1]));
+  const size_t row = row_elems(in);
+  const size_t off = static_cast<size_t>(begin) * row;
+  return unary_f32(d.op, d.alpha, static_cast<int32_t>(static_cast<size_t>(end - begin) * row),
+                   f32(in) + off, f32(node.out(t, 0)) + off);
+}
+
+// Input 1 has the output's shape; input 2 is constant and the same for every
+// row (dim 1 of size 1).
+bool binary_window(const PrepareContext& ctx, RowWindow* w) {
+  const RuntimeTensor* a = ctx.input(0);
+  const RuntimeTensor* b = ctx.input(1);
+  const RuntimeTensor* out = ctx.output(0);
+  if (!batch1_rows(a) || !batch1_rows(out) || b == nullptr || !b->constant || a->num_dims != 4 ||
+      out->num_dims != 4 || a->bytes != out->bytes || out->type != a->type) {
+    return false;
+  }
+  Dims4 bd;
+  if (!to_dims4(*b, &bd, "input 2").ok() || bd.n != 1 || bd.h != 1) return false;
+  *w = RowWindow{1, 1};
+  return true;
+}
+
+Status eval_binary_rows(const OpNode& node, RuntimeTensor* t, int32_t begin, int32_t end) {
+  const auto& d = data_of<BinaryF32Data>(node);
+  KWS_RETURN_IF_ERROR(check_rows(begin, end, d.out.h));
+  Dims4 rows = d.out;
+  rows.h = end - begin;
+  const size_t off =
+      static_cast<size_t>(begin) * static_cast<size_t>(d.out.w) * static_cast<size_t>(d.out.c);
+  return binary_f32(d.op, d.act_min, d.act_max, rows, f32(node.in(t, 0)) + off, d.in2,
+                    f32(node.in(t, 1)), rows, f32(node.out(t, 0)) + off);
+}
+
+bool max_pool_window(const PrepareContext& ctx, RowWindow* w) {
+  const RuntimeTensor* in = ctx.input(0);
+  const RuntimeTensor* out = ctx.output(0);
+  if (!batch1_rows(in) || !batch1_rows(out) || in->num_dims != 4 || out->num_dims != 4) {
+    return false;
+  }
+  const auto& m = *ctx.model;
+  int8_t padding_raw = 0;
+  int32_t stride_h = 1, filter_h = 1;
+  if (!m.option<int8_t>(*ctx.desc, fp::kPadding, 0, &padding_raw).ok() ||
+      !m.option<int32_t>(*ctx.desc, fp::kStrideH, 1, &stride_h).ok() ||
+      !m.option<int32_t>(*ctx.desc, fp::kFilterH, 1, &filter_h).ok()) {
+    return false;
+  }
+  Padding padding = Padding::kSame;
+  int32_t out_h = 0, pad = 0;
+  if (!to_padding(padding_raw, &padding).ok() ||
+      !compute_padding(padding, in->dims[1], filter_h, stride_h, 1, &out_h, &pad).ok() ||
+      pad != 0 || stride_h <= 0 || out_h != out->dims[1] || in->dims[1] < filter_h ||
+      out_h != (in->dims[1] - filter_h) / stride_h + 1) {
+    return false;
+  }
+  *w = RowWindow{stride_h, filter_h};
+  return true;
+}
+
+Status eval_max_pool_rows(const OpNode& node, RuntimeTensor* t, int32_t begin, int32_t end) {
+  const auto& d = data_of<PoolF32Data>(node);
+  KWS_RETURN_IF_ERROR(check_rows(begin, end, d.output.h));
+  if (d.input.n != 1 || d.params.pad_h != 0) {
+    return Status::Error(StatusCode::kInvalidArgument, "pool rows need batch 1 and no H padding");
+  }
+  Dims4 in = d.input;
+  Dims4 out = d.output;
+  out.h = end - begin;
+  in.h = (out.h - 1) * d.params.stride_h + d.params.filter_h;
+  const size_t in_off = static_cast<size_t>(begin) * static_cast<size_t>(d.params.stride_h) *
+                        static_cast<size_t>(d.input.w) * static_cast<size_t>(d.input.c);
+  const size_t out_off = static_cast<size_t>(begin) * static_cast<size_t>(d.output.w) *
+                         static_cast<size_t>(d.output.c);
+  return max_pool_f32(d.params, in, f32(node.in(t, 0)) + in_off, out,
+                      f32(node.out(t, 0)) + out_off);
+}
+
+// PAD that pads neither dim 0 nor dim 1.
+bool pad_window(const PrepareContext& ctx, RowWindow* w) {
+  const RuntimeTensor* in = ctx.input(0);
+  const RuntimeTensor* pads = ctx.input(1);
+  const RuntimeTensor* out = ctx.output(0);
+  if (!batch1_rows(in) || !batch1_rows(out) || pads == nullptr || !pads->constant ||
+      pads->type != TensorType::kInt32 || elements(*pads) < 4 || in->dims[1] != out->dims[1]) {
+    return false;
+  }
+  for (size_t i = 0; i < 4; ++i) {
+    if (read_i32(*pads, i) != 0) return false;
+  }
+  *w = RowWindow{1, 1};
+  return true;
+}
+
+Status eval_pad_rows(const OpNode& node, RuntimeTensor* t, int32_t begin, int32_t end) {
+  const auto& d = data_of<PadF32Data>(node);
+  KWS_RETURN_IF_ERROR(check_rows(begin, end, d.input.rank >= 2 ? d.input.dims[1] : 0));
+  if (d.params.before[0] != 0 || d.params.before[1] != 0 || d.params.after[1] != 0) {
+    return Status::Error(StatusCode::kInvalidArgument, "pad rows need no padding on dims 0, 1");
+  }
+  Shape in = d.input;
+  in.dims[1] = end - begin;
+  const RuntimeTensor& src = node.in(t, 0);
+  RuntimeTensor& dst = node.out(t, 0);
+  const size_t in_off = static_cast<size_t>(begin) * row_elems(src);
+  const size_t out_off = static_cast<size_t>(begin) * row_elems(dst);
+  return pad_f32(d.params, in, f32(src) + in_off, f32(dst) + out_off);
+}
+
 }  // namespace
+
+const RowKernel kConv2dF32Rows = {conv_row_window, eval_conv_rows};
+const RowKernel kUnaryF32Rows = {unary_window, eval_unary_rows};
+const RowKernel kBinaryF32Rows = {binary_window, eval_binary_rows};
+const RowKernel kMaxPool2dF32Rows = {max_pool_window, eval_max_pool_rows};
+const RowKernel kPadF32Rows = {pad_window, eval_pad_rows};
 
 const OpKernel kConv2dF32Kernel = {"CONV_2D", prepare_conv, eval_conv, nullptr};
 const OpKernel kMaxPool2dF32Kernel = {"MAX_POOL_2D", prepare_max_pool, eval_max_pool, nullptr};

@@ -54,6 +54,15 @@ extern const OpKernel kSqueezeF32Kernel;
 extern const OpKernel kIfKernel;
 
 extern const RowKernel kConv2dRows;
+extern const RowKernel kConv2dF32Rows;
+extern const RowKernel kUnaryF32Rows;
+extern const RowKernel kBinaryF32Rows;
+extern const RowKernel kMaxPool2dF32Rows;
+extern const RowKernel kPadF32Rows;
+
+// The row window of a CONV_2D or DEPTHWISE_CONV_2D that does not pad along
+// dim 1 (any tensor type; nn/ops/conv_ops.cc).
+bool conv_row_window(const PrepareContext& ctx, RowWindow* w);
 extern const RowKernel kDepthwiseConv2dRows;
 
 }  // namespace kws::nn::ops

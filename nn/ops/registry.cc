@@ -140,6 +140,45 @@ const OpKernel* lookup_op(int32_t builtin, TensorType type) {
 
 #undef KWS_NN_OP_CASE
 
+namespace {
+
+// Float streaming row kernels (the ops of a conv backbone), selected ops only.
+const RowKernel* lookup_f32_row_kernel(int32_t builtin) {
+  switch (builtin) {
+    case op::kConv2d:
+      if constexpr (selected("CONV_2D")) return &ops::kConv2dF32Rows;
+      return nullptr;
+    case op::kMaxPool2d:
+      if constexpr (selected("MAX_POOL_2D")) return &ops::kMaxPool2dF32Rows;
+      return nullptr;
+    case op::kPad:
+      if constexpr (selected("PAD")) return &ops::kPadF32Rows;
+      return nullptr;
+    case op::kLeakyRelu:
+      if constexpr (selected("LEAKY_RELU")) return &ops::kUnaryF32Rows;
+      return nullptr;
+    case op::kLogistic:
+      if constexpr (selected("LOGISTIC")) return &ops::kUnaryF32Rows;
+      return nullptr;
+    case op::kMaximum:
+      if constexpr (selected("MAXIMUM")) return &ops::kBinaryF32Rows;
+      return nullptr;
+    case op::kMinimum:
+      if constexpr (selected("MINIMUM")) return &ops::kBinaryF32Rows;
+      return nullptr;
+    case op::kAdd:
+      if constexpr (selected("ADD")) return &ops::kBinaryF32Rows;
+      return nullptr;
+    case op::kMul:
+      if constexpr (selected("MUL")) return &ops::kBinaryF32Rows;
+      return nullptr;
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
 // Whether the runtime has `builtin` for some tensor type (for the error of an
 // op that exists only for other types).
 bool op_exists(int32_t builtin) {
@@ -149,6 +188,9 @@ bool op_exists(int32_t builtin) {
 
 // Streaming row kernels (int8 convolutions), for the selected ops only.
 const RowKernel* lookup_row_kernel(int32_t builtin, TensorType type) {
+  if constexpr (KWS_NN_FLOAT32 != 0) {
+    if (type == TensorType::kFloat32) return lookup_f32_row_kernel(builtin);
+  }
   if (type != TensorType::kInt8) return nullptr;
   switch (builtin) {
     case op::kConv2d:

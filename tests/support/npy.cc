@@ -2,15 +2,17 @@
 
 #include <cstring>
 #include <fstream>
-#include <iterator>
 
 namespace kws::testing {
 
 bool read_file_bytes(const std::string& path, std::vector<uint8_t>* out) {
-  std::ifstream f(path, std::ios::binary);
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) return false;
-  out->assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  return true;
+  const std::streamsize size = f.tellg();
+  if (size < 0) return false;
+  out->resize(static_cast<size_t>(size));
+  f.seekg(0);
+  return static_cast<bool>(f.read(reinterpret_cast<char*>(out->data()), size));
 }
 
 bool read_npy_f32(const std::string& path, NpyArray* out, std::string* error) {

@@ -56,7 +56,8 @@ std::string quant_text(const TensorDesc& d) {
   if (d.quant.num_channels == 0) return "";
   char buf[128];
   if (d.quant.num_channels == 1) {
-    std::snprintf(buf, sizeof buf, " scale %.9g zero_point %lld", static_cast<double>(d.quant.scale(0)),
+    std::snprintf(buf, sizeof buf, " scale %.9g zero_point %lld",
+                  static_cast<double>(d.quant.scale(0)),
                   static_cast<long long>(d.quant.zero_point(0)));
   } else {
     std::snprintf(buf, sizeof buf, " per-channel (%u, dim %d), scale[0] %.9g",
@@ -163,12 +164,13 @@ int main(int argc, char** argv) {
                  parsed.message());
     return 1;
   }
-  std::printf("model: %s (%zu bytes), schema version %u, %u subgraphs, %u buffers\n",
-              path.c_str(), bytes.size(), static_cast<unsigned>(m.version()),
+  std::printf("model: %s (%zu bytes), schema version %u, %u subgraphs, %u buffers\n", path.c_str(),
+              bytes.size(), static_cast<unsigned>(m.version()),
               static_cast<unsigned>(m.num_subgraphs()), static_cast<unsigned>(m.num_buffers()));
   for (uint32_t sg = 0; sg < m.num_subgraphs(); ++sg) {
     std::printf("subgraph %u: %u tensors, %u operators\n", static_cast<unsigned>(sg),
-                static_cast<unsigned>(m.num_tensors(sg)), static_cast<unsigned>(m.num_operators(sg)));
+                static_cast<unsigned>(m.num_tensors(sg)),
+                static_cast<unsigned>(m.num_operators(sg)));
     const I32List ins = m.inputs(sg);
     const I32List outs = m.outputs(sg);
     std::printf("  inputs:\n");
@@ -180,7 +182,7 @@ int main(int argc, char** argv) {
     for (uint32_t o = 0; o < m.num_operators(sg); ++o) {
       const kws::nn::OperatorDesc d = m.op(sg, o);
       by_op[d.builtin == kws::nn::op::kCustom ? std::string("CUSTOM:") + d.custom
-                                               : kws::nn::builtin_op_name(d.builtin)]
+                                              : kws::nn::builtin_op_name(d.builtin)]
           .push_back(o);
     }
     std::printf("  op counts:\n");
@@ -192,10 +194,10 @@ int main(int argc, char** argv) {
     std::printf("  operators:\n");
     for (uint32_t o = 0; o < m.num_operators(sg); ++o) {
       const kws::nn::OperatorDesc d = m.op(sg, o);
-      std::printf("    %u %s v%d in %s out %s\n", static_cast<unsigned>(o),
-                  d.builtin == kws::nn::op::kCustom ? d.custom : kws::nn::builtin_op_name(d.builtin),
-                  static_cast<int>(d.version), list_text(d.inputs).c_str(),
-                  list_text(d.outputs).c_str());
+      std::printf(
+          "    %u %s v%d in %s out %s\n", static_cast<unsigned>(o),
+          d.builtin == kws::nn::op::kCustom ? d.custom : kws::nn::builtin_op_name(d.builtin),
+          static_cast<int>(d.version), list_text(d.inputs).c_str(), list_text(d.outputs).c_str());
     }
     if (tensors) {
       std::printf("  tensors:\n");

@@ -126,6 +126,30 @@ Status check_reach(const char* op, const Dims4& out, int32_t stride_h, int32_t s
 
 }  // namespace
 
+Status validate_conv_f32(const ConvF32Params& p, const Dims4& in_d, const float* input,
+                         const Dims4& f_d, const float* filter, const Dims4& out_d,
+                         const float* output) {
+  constexpr const char* kOp = "conv_f32";
+  if (input == nullptr || filter == nullptr || output == nullptr) {
+    return invalid(kOp, "input, filter or output pointer is null");
+  }
+  KWS_RETURN_IF_ERROR(check_dims(kOp, "input", in_d));
+  KWS_RETURN_IF_ERROR(check_dims(kOp, "filter", f_d));
+  KWS_RETURN_IF_ERROR(check_dims(kOp, "output", out_d));
+  if (in_d.n != out_d.n) return invalid(kOp, "input and output batch differ");
+  if (f_d.n != out_d.c) return invalid(kOp, "filter output channels (dim 0) != output channels");
+  if (in_d.c % f_d.c != 0) {
+    return invalid(kOp, "input channels not a multiple of filter input channels (groups)");
+  }
+  if (out_d.c % (in_d.c / f_d.c) != 0) {
+    return invalid(kOp, "output channels not a multiple of the group count");
+  }
+  if (p.stride_h < 1 || p.stride_w < 1 || p.dilation_h < 1 || p.dilation_w < 1) {
+    return invalid(kOp, "strides and dilations must be >= 1");
+  }
+  return Status::Ok();
+}
+
 Status validate_conv(const ConvParams& params, const PerChannelQuant& quant,
                      const Dims4& input_dims, const int8_t* input, const Dims4& filter_dims,
                      const int8_t* filter, const Dims4& output_dims, const int8_t* output) {

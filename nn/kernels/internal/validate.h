@@ -30,6 +30,9 @@ Status validate_depthwise_conv(const DepthwiseConvParams& params, const PerChann
                                const Dims4& output_dims, const int8_t* output);
 Status validate_fully_connected(const FullyConnectedParams& params, const FullyConnectedDims& dims,
                                 const int8_t* input, const int8_t* filter, const int8_t* output);
+Status validate_conv_f32(const ConvF32Params& params, const Dims4& input_dims, const float* input,
+                         const Dims4& filter_dims, const float* filter, const Dims4& output_dims,
+                         const float* output);
 Status validate_pool(const char* op, const PoolParams& params, const Dims4& input_dims,
                      const int8_t* input, const Dims4& output_dims, const int8_t* output);
 

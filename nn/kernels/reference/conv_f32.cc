@@ -22,18 +22,8 @@ Status conv_f32_buffer_size(const ConvF32Params&, const Dims4&, const Dims4&, co
 Status conv_f32(const Scratch&, const ConvF32Params& p, const Dims4& in_d, const float* input,
                 const Dims4& f_d, const float* filter, const float* bias, const Dims4& out_d,
                 float* output) {
-  if (input == nullptr || filter == nullptr || output == nullptr) return invalid("null tensor");
-  KWS_RETURN_IF_ERROR(internal::check_dims("conv_f32", "input", in_d));
-  KWS_RETURN_IF_ERROR(internal::check_dims("conv_f32", "filter", f_d));
-  KWS_RETURN_IF_ERROR(internal::check_dims("conv_f32", "output", out_d));
-  if (in_d.n != out_d.n) return invalid("input and output batch differ");
-  if (f_d.n != out_d.c) return invalid("filter output channels != output channels");
-  if (in_d.c % f_d.c != 0) return invalid("input channels not a multiple of filter channels");
+  KWS_RETURN_IF_ERROR(internal::validate_conv_f32(p, in_d, input, f_d, filter, out_d, output));
   const int32_t groups = in_d.c / f_d.c;
-  if (out_d.c % groups != 0) return invalid("output channels not a multiple of the groups");
-  if (p.stride_h < 1 || p.stride_w < 1 || p.dilation_h < 1 || p.dilation_w < 1) {
-    return invalid("strides and dilations must be >= 1");
-  }
   const int32_t per_group = out_d.c / groups;
   for (int32_t b = 0; b < out_d.n; ++b) {
     for (int32_t oy = 0; oy < out_d.h; ++oy) {
