@@ -6,6 +6,7 @@
 
 #include "daemon/replay/replay_command.h"
 #include "daemon/service/service_main.h"
+#include "daemon/service/shipped_files.h"
 
 namespace {
 
@@ -26,7 +27,7 @@ void usage() {
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "replay") == 0) {
-    return kws::replay::replay_main(argc - 1, argv + 1);
+    return kws::replay::replay_main(argc - 1, argv + 1, kws::daemon::default_stage2_model_path());
   }
   if (argc >= 2 && (std::strcmp(argv[1], "help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
                     std::strcmp(argv[1], "--help") == 0)) {

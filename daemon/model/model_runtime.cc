@@ -252,9 +252,12 @@ class Runtime final : public ModelRuntime {
 
   // Loads openWakeWord heads (one backbone for all) into the pipeline.
   std::string load_oww(const std::vector<std::string>& heads, const config::Config* config) {
-    Result<std::unique_ptr<OwwModelSet>> set = OwwModelSet::load(heads);
+    Result<std::shared_ptr<const OwwModelSet>> set = OwwModelSet::load(heads);
     if (!set) return set.error();
     oww_ = std::move(*set);
+    Result<std::unique_ptr<OwwStream>> stream = oww_->new_stream();
+    if (!stream) return stream.error();
+    oww_stream_ = std::move(*stream);
     LoadedModel& m = stage1_;
     m.base_info = oww_->info();
     m.info = m.base_info;
@@ -278,7 +281,7 @@ class Runtime final : public ModelRuntime {
       return what + ": pipeline: " + s.message();
     }
     pipeline_mem_ = std::make_unique<AlignedBytes>(bytes);
-    if (Status s = pipeline_.init_oww(m.info, &oww_->frontend(), pipeline_mem_->data(),
+    if (Status s = pipeline_.init_oww(m.info, &oww_stream_->frontend, pipeline_mem_->data(),
                                       pipeline_mem_->size());
         !s.ok()) {
       return what + ": pipeline: " + s.message();
@@ -287,7 +290,9 @@ class Runtime final : public ModelRuntime {
   }
 
   LoadedModel stage1_;
-  std::unique_ptr<OwwModelSet> oww_;  // openWakeWord heads instead of stage1_'s classifier
+  // openWakeWord heads instead of stage1_'s classifier, and their front end.
+  std::shared_ptr<const OwwModelSet> oww_;
+  std::unique_ptr<OwwStream> oww_stream_;
   std::unique_ptr<AlignedBytes> pipeline_mem_;
   Pipeline pipeline_;
   LoadedModel stage2_;
@@ -329,14 +334,9 @@ Result<std::unique_ptr<ModelRuntime>> ModelRuntime::load(const std::string& mode
   LoadedModel& m = rt->stage1_;
   const std::vector<std::string> paths = split_model_list(model_path);
   // openWakeWord heads (one or several) are recognised by their input shape.
-  {
-    Result<std::vector<uint8_t>> bytes = read_model_file(paths.front());
-    if (!bytes) return R::failure(bytes.error());
-    nn::TfliteModel probe;
-    if (probe.parse(bytes->data(), bytes->size()).ok() && is_oww_head(probe)) {
-      if (std::string err = rt->load_oww(paths, config); !err.empty()) return R::failure(err);
-      return R::success(std::move(rt));
-    }
+  if (is_oww_head_file(paths.front())) {
+    if (std::string err = rt->load_oww(paths, config); !err.empty()) return R::failure(err);
+    return R::success(std::move(rt));
   }
   if (paths.size() > 1) {
     return R::failure(paths.front() +

@@ -85,6 +85,13 @@ bool is_oww_head(const nn::TfliteModel& model) {
   return oww_head_shape(model, &shape).ok();
 }
 
+bool is_oww_head_file(const std::string& path) {
+  Result<std::vector<uint8_t>> bytes = read_model_file(path);
+  if (!bytes) return false;
+  nn::TfliteModel model;
+  return model.parse(bytes->data(), bytes->size()).ok() && is_oww_head(model);
+}
+
 Result<std::string> find_oww_backbone(const std::string& head_path) {
   std::string searched;
   for (const std::string& c : backbone_candidates(head_path)) {
@@ -120,14 +127,25 @@ Result<std::vector<uint8_t>> read_model_file(const std::string& path) {
   return R::success(std::move(bytes));
 }
 
-Result<std::unique_ptr<OwwModelSet>> OwwModelSet::load(const std::vector<std::string>& heads) {
-  using R = Result<std::unique_ptr<OwwModelSet>>;
+Result<std::unique_ptr<OwwStream>> OwwModelSet::new_stream() const {
+  using R = Result<std::unique_ptr<OwwStream>>;
+  auto stream = std::make_unique<OwwStream>();
+  stream->mem.resize(stream_bytes_ / sizeof(std::max_align_t) + 1);
+  if (Status s = stream->frontend.init(cfg_, stream->mem.data(), stream_bytes_); !s.ok()) {
+    return R::failure(head_paths_.front() + ": " + s.message());
+  }
+  return R::success(std::move(stream));
+}
+
+Result<std::shared_ptr<const OwwModelSet>> OwwModelSet::load(
+    const std::vector<std::string>& heads) {
+  using R = Result<std::shared_ptr<const OwwModelSet>>;
   if (heads.empty()) return R::failure("openWakeWord: no head given");
   if (heads.size() > kMaxOwwHeads) {
     return R::failure("openWakeWord: " + std::to_string(heads.size()) + " heads, at most " +
                       std::to_string(kMaxOwwHeads) + " share one backbone");
   }
-  std::unique_ptr<OwwModelSet> set(new OwwModelSet());
+  std::shared_ptr<OwwModelSet> set(new OwwModelSet());
   Result<std::string> backbone = find_oww_backbone(heads.front());
   if (!backbone) return R::failure(backbone.error());
   set->backbone_path_ = *backbone;
@@ -146,7 +164,7 @@ Result<std::unique_ptr<OwwModelSet>> OwwModelSet::load(const std::vector<std::st
   if (Status s = check_oww_embedding(set->files_[0]->model); !s.ok()) {
     return R::failure(set->backbone_path_ + ": " + s.message());
   }
-  OwwConfig cfg;
+  OwwConfig& cfg = set->cfg_;
   cfg.embedding = &set->files_[0]->model;
   std::vector<std::string> labels;
   for (const std::string& h : heads) {
@@ -183,17 +201,14 @@ Result<std::unique_ptr<OwwModelSet>> OwwModelSet::load(const std::vector<std::st
       return R::failure((i == 0 ? set->backbone_path_ : heads[i - 1]) + ": " + s.message());
     }
   }
-  size_t bytes = 0;
-  if (Status s = OwwFrontend::needed_bytes(cfg, &bytes); !s.ok()) {
+  if (Status s = OwwFrontend::needed_bytes(cfg, &set->stream_bytes_); !s.ok()) {
     return R::failure(heads.front() + ": " + s.message());
   }
-  set->mem_.resize(bytes / sizeof(std::max_align_t) + 1);
-  if (Status s = set->frontend_.init(cfg, set->mem_.data(), bytes); !s.ok()) {
-    return R::failure(heads.front() + ": " + s.message());
-  }
+  Result<std::unique_ptr<OwwStream>> trial = set->new_stream();
+  if (!trial) return R::failure(trial.error());
   std::vector<const char*> names;
   for (const std::string& l : labels) names.push_back(l.c_str());
-  if (Status s = make_oww_model_info(set->frontend_, names.data(), &set->info_); !s.ok()) {
+  if (Status s = make_oww_model_info((*trial)->frontend, names.data(), &set->info_); !s.ok()) {
     return R::failure(heads.front() + ": " + s.message());
   }
   return R::success(std::move(set));

@@ -24,15 +24,18 @@
 #include <vector>
 
 #include "config/result.h"
+#include "nn/interpreter.h"
 #include "nn/tflite_model.h"
 #include "pipeline/model_info.h"
-#include "nn/interpreter.h"
 #include "pipeline/oww_frontend.h"
 
 namespace kws::daemon {
 
 // True when `model` has an openWakeWord head's input ([1, n, 96] float32).
 bool is_oww_head(const nn::TfliteModel& model);
+
+// True when the file at `path` parses and is an openWakeWord head.
+bool is_oww_head_file(const std::string& path);
 
 // The backbone for the head at `head_path` (search order above), or an error
 // saying where it looked and how to install it.
@@ -45,19 +48,28 @@ const char* oww_backbone_help();
 // trailing "_v<digits>[.<digits>...]" version.
 std::string oww_head_name(const std::string& head_path);
 
-// Heads + backbone + front end, with all memory owned. The front end is
-// initialised; info() describes its scores with openWakeWord's trigger defaults.
+// One audio stream's front end over an OwwModelSet, with its own memory
+// (interpreter arenas and buffers; allocated once, at creation).
+struct OwwStream {
+  std::vector<std::max_align_t> mem;
+  OwwFrontend frontend;
+};
+
+// Heads + backbone, parsed once and shared (immutable) by every stream that
+// runs them: N heads cost one backbone plus N heads per stream.
 class OwwModelSet {
  public:
   // heads: one or more head files (each must be a head). Errors name the file.
-  static Result<std::unique_ptr<OwwModelSet>> load(const std::vector<std::string>& heads);
+  // One trial stream is created, so a model that cannot run fails here.
+  static Result<std::shared_ptr<const OwwModelSet>> load(const std::vector<std::string>& heads);
 
-  OwwFrontend& frontend() { return frontend_; }
+  // The heads' scores with openWakeWord's trigger defaults (before kwsd.yaml).
   const ModelInfo& info() const { return info_; }
   const std::string& backbone_path() const { return backbone_path_; }
   const std::vector<std::string>& head_paths() const { return head_paths_; }
-  // Bytes of the front end's memory (interpreter arenas + buffers).
-  size_t frontend_bytes() const { return mem_.size() * sizeof(std::max_align_t); }
+  // Bytes one stream allocates.
+  size_t stream_bytes() const { return stream_bytes_; }
+  Result<std::unique_ptr<OwwStream>> new_stream() const;
 
  private:
   struct File {
@@ -67,10 +79,10 @@ class OwwModelSet {
   OwwModelSet() = default;
 
   std::vector<std::unique_ptr<File>> files_;  // backbone first, then the heads
+  OwwConfig cfg_;
   std::string backbone_path_;
   std::vector<std::string> head_paths_;
-  std::vector<std::max_align_t> mem_;
-  OwwFrontend frontend_;
+  size_t stream_bytes_ = 0;
   ModelInfo info_;
 };
 

@@ -120,7 +120,7 @@ class StageTwoLog final : public CascadeObserver {
 
 }  // namespace
 
-int replay_main(int argc, char** argv) {
+int replay_main(int argc, char** argv, const std::string& default_stage2) {
   Args args;
   if (std::string err = parse_args(argc, argv, &args); !err.empty()) {
     if (err == "help") {
@@ -157,6 +157,9 @@ int replay_main(int argc, char** argv) {
                  "M2.tflite for a stage-2 model, or set stage2.mode off",
                  args.config);
     return 2;
+  } else if (cfg.stage2.mode == config::Stage2Mode::kModel && cfg.stage2.model_path.empty() &&
+             !default_stage2.empty()) {
+    cfg.stage2.model_path = default_stage2;  // the shipped stage 2, as the daemon runs it
   } else if (cfg.stage2.mode == config::Stage2Mode::kModel && cfg.stage2.model_path.empty()) {
     kws::log::at(*log, spdlog::level::err,
                  "{}: stage2.mode model without stage2.model.path: give --stage2 M2.tflite",

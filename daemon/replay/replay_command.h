@@ -13,9 +13,13 @@
 // others are still processed), 2 for a usage or model error.
 #pragma once
 
+#include <string>
+
 namespace kws::replay {
 
 // argv[0] is "replay".
-int replay_main(int argc, char** argv);
+// default_stage2: the stage-2 model for a config with stage2.mode model and
+// no stage2.model.path (kwsd passes the shipped one; "" = such a config is an error).
+int replay_main(int argc, char** argv, const std::string& default_stage2 = "");
 
 }  // namespace kws::replay

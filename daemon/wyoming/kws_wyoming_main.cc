@@ -17,6 +17,9 @@
 
 #include "config/config.h"
 #include "daemon/log.h"
+#include "daemon/model/model_runtime.h"
+#include "daemon/model/oww_model.h"
+#include "daemon/service/model_detector.h"
 #include "daemon/wyoming/server.h"
 
 namespace {
@@ -115,7 +118,8 @@ int main(int argc, char** argv) {
       kws::log::error("{}", loaded.error());
       return 2;
     }
-    config = std::move(*loaded);
+    // stage2.mode model without a path: the shipped stage 2, as kwsd runs it.
+    config = kws::daemon::with_stage2_default(*loaded);
     if (model_args.empty() && !config->model.path.empty()) {
       model_args.push_back({config->model.path, config->model.sidecar});
     }
@@ -124,6 +128,21 @@ int main(int argc, char** argv) {
     usage();
     return 2;
   }
+  // openWakeWord heads share one backbone: every --model that is one becomes
+  // part of a single model (one backbone plus N heads per client).
+  {
+    std::vector<ModelArg> grouped;
+    std::vector<std::string> heads;
+    for (const ModelArg& m : model_args) {
+      if (kws::daemon::is_oww_head_file(m.path)) {
+        heads.push_back(m.path);
+      } else {
+        grouped.push_back(m);
+      }
+    }
+    if (!heads.empty()) grouped.push_back({kws::daemon::join_model_list(heads), ""});
+    model_args = std::move(grouped);
+  }
   kws::wyoming::ModelSet models;
   for (const ModelArg& m : model_args) {
     auto loaded = kws::wyoming::WakeModel::load(m.path, m.sidecar, config ? &*config : nullptr);
@@ -131,8 +150,9 @@ int main(int argc, char** argv) {
       kws::log::error("{}", loaded.error());
       return 1;
     }
-    kws::log::info("model {} ({}): wake words {}", m.path, (*loaded)->info_origin(),
-                   join((*loaded)->keywords()));
+    const std::string stage2 = (*loaded)->stage2_path();
+    kws::log::info("model {} ({}): wake words {}{}", m.path, (*loaded)->info_origin(),
+                   join((*loaded)->keywords()), stage2.empty() ? "" : ", cascade with " + stage2);
     models.push_back(std::move(*loaded));
   }
   return kws::wyoming::serve(options, models);

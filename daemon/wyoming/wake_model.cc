@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "config/sidecar.h"
+#include "daemon/model/model_runtime.h"
 #include "pipeline/memory_carver.h"
 
 namespace kws::wyoming {
@@ -39,6 +40,15 @@ Result<std::shared_ptr<const WakeModel>> WakeModel::load(const std::string& path
   using R = Result<std::shared_ptr<const WakeModel>>;
   std::shared_ptr<WakeModel> m(new WakeModel());
   m->path_ = path;
+  const std::vector<std::string> paths = daemon::split_model_list(path);
+  if (paths.size() > 1 || daemon::is_oww_head_file(paths.front())) {
+    Result<std::shared_ptr<const daemon::OwwModelSet>> set = daemon::OwwModelSet::load(paths);
+    if (!set) return R::failure(set.error());
+    m->oww_ = std::move(*set);
+    m->base_info_ = m->oww_->info();
+    m->origin_ = "openWakeWord, backbone " + m->oww_->backbone_path();
+    return finish(std::move(m), config);
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return R::failure(path + ": cannot open model file");
   m->bytes_ = std::make_shared<const std::vector<uint8_t>>(std::istreambuf_iterator<char>(in),
@@ -58,6 +68,7 @@ Result<std::shared_ptr<const WakeModel>> WakeModel::with_config(
     const config::Config& config) const {
   std::shared_ptr<WakeModel> m(new WakeModel());
   m->path_ = path_;
+  m->oww_ = oww_;
   m->bytes_ = bytes_;
   m->base_info_ = base_info_;
   m->origin_ = origin_;
@@ -69,6 +80,22 @@ Result<std::shared_ptr<const WakeModel>> WakeModel::finish(std::shared_ptr<WakeM
                                                            const config::Config* config) {
   using R = Result<std::shared_ptr<const WakeModel>>;
   const std::string& path = m->path_;
+  if (m->oww_ != nullptr) {
+    m->stage2_.reset();  // stage 2 does not apply to openWakeWord heads
+    m->info_ = m->base_info_;
+    if (config != nullptr) {
+      Result<ModelInfo> applied = config::apply_config(*config, m->base_info_);
+      if (!applied) return R::failure(applied.error());
+      m->info_ = *applied;
+    }
+    m->classifier_bytes_ = m->oww_->stream_bytes();
+    if (Status s = Pipeline::needed_bytes_oww(m->info_, &m->pipeline_bytes_); !s.ok()) {
+      return R::failure(path + ": pipeline: " + s.message());
+    }
+    std::shared_ptr<const WakeModel> shared = m;
+    if (auto trial = ModelInstance::create(shared); !trial) return R::failure(trial.error());
+    return R::success(std::move(shared));
+  }
   if (!m->tflite_.parsed()) {
     if (Status s = m->tflite_.parse(m->bytes_->data(), m->bytes_->size()); !s.ok()) {
       return R::failure(path + ": " + s.message());
@@ -185,8 +212,19 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::create(
   using R = Result<std::unique_ptr<ModelInstance>>;
   std::unique_ptr<ModelInstance> inst(new ModelInstance(std::move(model)));
   const WakeModel& m = *inst->model_;
-  inst->classifier_arena_.resize(words_for(m.classifier_bytes_));
   inst->pipeline_arena_.resize(words_for(m.pipeline_bytes_));
+  if (m.oww_ != nullptr) {
+    Result<std::unique_ptr<daemon::OwwStream>> stream = m.oww_->new_stream();
+    if (!stream) return R::failure(stream.error());
+    inst->oww_stream_ = std::move(*stream);
+    if (Status s = inst->pipeline_.init_oww(m.info_, &inst->oww_stream_->frontend,
+                                            inst->pipeline_arena_.data(), m.pipeline_bytes_);
+        !s.ok()) {
+      return R::failure(m.path_ + ": pipeline: " + s.message());
+    }
+    return R::success(std::move(inst));
+  }
+  inst->classifier_arena_.resize(words_for(m.classifier_bytes_));
   if (Status s = inst->classifier_.init(m.tflite_, m.info_, inst->classifier_arena_.data(),
                                         m.classifier_bytes_, m.info_.stride_frames);
       !s.ok()) {

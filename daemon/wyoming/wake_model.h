@@ -21,6 +21,7 @@
 
 #include "config/config.h"
 #include "config/result.h"
+#include "daemon/model/oww_model.h"
 #include "nn/tflite_model.h"
 #include "pipeline/cascade.h"
 #include "pipeline/model_classifier.h"
@@ -31,6 +32,9 @@ namespace kws::wyoming {
 
 class WakeModel {
  public:
+  // `path` may be an openWakeWord head, or several joined as
+  // daemon::join_model_list does: they share one backbone (per client: one
+  // backbone plus N heads), their scores are this model's keywords.
   // Reads and parses `path`, finds its description (embedded metadata, an
   // explicit sidecar, or a sidecar found beside it / in the sidecar folder)
   // and applies `config`'s overrides when given. Instances are checked once
@@ -76,6 +80,7 @@ class WakeModel {
   CascadeConfig cascade_config() const;
 
   std::string path_;
+  std::shared_ptr<const daemon::OwwModelSet> oww_;     // openWakeWord heads, else null
   std::shared_ptr<const std::vector<uint8_t>> bytes_;  // the .tflite; tflite_ points into it
   nn::TfliteModel tflite_;
   ModelInfo base_info_;  // embedded metadata or sidecar, before kwsd.yaml
@@ -131,6 +136,7 @@ class ModelInstance {
   std::shared_ptr<const WakeModel> model_;
   std::vector<std::max_align_t> classifier_arena_;
   std::vector<std::max_align_t> pipeline_arena_;
+  std::unique_ptr<daemon::OwwStream> oww_stream_;  // openWakeWord models
   ModelClassifier classifier_;
   Pipeline pipeline_;
   std::vector<std::max_align_t> stage2_arena_;

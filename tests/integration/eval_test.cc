@@ -287,6 +287,36 @@ TEST_F(EvalInputs, KeywordThatIsNotAModelLabelIsNamed) {
   EXPECT_NE(ex.error().find("its keywords: computer, jarvis"), std::string::npos) << ex.error();
 }
 
+TEST_F(EvalInputs, ConfigStage2ThresholdsApplyToTheCascade) {
+  KWS_REQUIRE_SHARED(computer, "keywords/wwb/computer");
+  write(dir_ / "m.tsv", (*fs::directory_iterator(computer)).path().string() + "\tcomputer\n");
+  const std::string negative = (dir_ / "quiet.wav").string();
+  ASSERT_EQ(daemon::write_wav_file(negative, std::vector<int16_t>(2 * kRate, 0), kRate), "");
+  write(dir_ / "kwsd.yaml", "stage2:\n  keywords:\n    computer: {threshold: 0.33}\n");
+  ExperimentOptions o;
+  o.model = std::string(KWS_SOURCE_DIR) + "/models/kwsd_default.tflite";
+  o.stage2_model = std::string(KWS_SOURCE_DIR) + "/models/kwsd_default_stage2.tflite";
+  o.config = (dir_ / "kwsd.yaml").string();
+  o.positives = (dir_ / "m.tsv").string();
+  o.negatives = {negative};
+  o.mix.snr_db = std::nan("");
+  o.mix.negative_snr_db = std::nan("");
+  auto ex = run_experiment(o);
+  ASSERT_TRUE(ex) << ex.error();
+  const ModelInfo& s1 = (*ex)->stage1->info;
+  const ModelInfo& s2 = (*ex)->stage2->info;
+  ASSERT_EQ((*ex)->cascade.thresholds.size(), s1.num_labels);
+  EXPECT_FLOAT_EQ((*ex)->cascade.thresholds[static_cast<size_t>(s1.label_index("computer"))],
+                  0.33f);
+  EXPECT_FLOAT_EQ((*ex)->cascade.thresholds[static_cast<size_t>(s1.label_index("jarvis"))],
+                  s2.keywords[s2.label_index("jarvis")].threshold);
+  write(dir_ / "bad.yaml", "stage2:\n  keywords:\n    alexa: {threshold: 0.5}\n");
+  o.config = (dir_ / "bad.yaml").string();
+  auto bad = run_experiment(o);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("stage2.keywords.alexa"), std::string::npos) << bad.error();
+}
+
 // Background under the negatives (and the positives): the SNR asked for is
 // the SNR achieved, the mix is a pure function of the inputs and the seed,
 // and `clean` leaves the audio as recorded.

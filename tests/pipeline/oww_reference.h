@@ -1,33 +1,37 @@
-// Reads openWakeWord's reference clips and outputs in
+// openWakeWord's reference clips and outputs in
 // shared/data/models/openwakeword/reference/ (formats in its README.md: WAVs
-// with a 44-byte header, .npy float32 files with a 128-byte header).
+// with a plain 44-byte header; .npy float32, read by tests/support/npy.h).
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
+
+#include "tests/support/npy.h"
 
 namespace kws::testing {
 
 inline const char* const kOwwClips[] = {"alexa_0", "jarvis_first", "librispeech_10s"};
 
-inline std::vector<char> read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+// KWS_OWW_FULL=1: every step of every clip (as nn's oWW tests); else the
+// cheap subset CI runs.
+inline bool oww_full_check() {
+  const char* v = std::getenv("KWS_OWW_FULL");
+  return v != nullptr && v[0] == '1';
 }
 
 // The WAV's int16 samples (plain PCM, data from byte 44).
 inline std::vector<int16_t> read_reference_wav(const std::string& path) {
-  const std::vector<char> b = read_bytes(path);
+  std::vector<uint8_t> b;
+  if (!read_file_bytes(path, &b)) return {};
   std::vector<int16_t> s(b.size() > 44 ? (b.size() - 44) / 2 : 0);
   if (!s.empty()) std::memcpy(s.data(), b.data() + 44, s.size() * 2);
   return s;
 }
 
-// A float32 .npy: values and shape (rows, cols; cols 1 for a vector).
+// A 1-D or 2-D float32 .npy as rows x cols (empty on error).
 struct Npy {
   std::vector<float> values;
   size_t rows = 0;
@@ -36,19 +40,12 @@ struct Npy {
 
 inline Npy read_npy(const std::string& path) {
   Npy n;
-  const std::vector<char> b = read_bytes(path);
-  if (b.size() < 128) return n;
-  const std::string header(b.data(), 128);
-  const size_t open = header.find("'shape': (");
-  if (open == std::string::npos) return n;
-  size_t rows = 0, cols = 1;
-  const char* p = header.c_str() + open + 10;
-  rows = std::strtoul(p, const_cast<char**>(&p), 10);
-  if (*p == ',' && p[1] == ' ' && p[2] != ')') cols = std::strtoul(p + 2, nullptr, 10);
-  n.values.resize((b.size() - 128) / 4);
-  std::memcpy(n.values.data(), b.data() + 128, n.values.size() * 4);
-  n.rows = rows;
-  n.cols = cols;
+  NpyArray a;
+  std::string error;
+  if (!read_npy_f32(path, &a, &error) || a.shape.empty()) return n;
+  n.rows = static_cast<size_t>(a.shape[0]);
+  n.cols = a.shape.size() > 1 ? static_cast<size_t>(a.shape[1]) : 1;
+  n.values = std::move(a.data);
   return n;
 }
 

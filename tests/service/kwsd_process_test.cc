@@ -359,6 +359,20 @@ TEST_F(KwsdProcessTest, Stage2ModelConfirmsAndRejectsLikeReplayAndRetunesOnSighu
       << replay.err();
 }
 
+// The shipped config names no stage-2 model: replay, like the daemon, runs the
+// shipped one, so `kwsd replay --config /etc/kwsd/kwsd.yaml` works as installed.
+TEST_F(KwsdProcessTest, ReplayWithTheShippedConfigRunsTheShippedCascade) {
+  KwsdProcess replay({"replay", "--model", kModel, "--config",
+                      std::string(KWS_SOURCE_DIR) + "/config/kwsd.yaml", kSample},
+                     dir_, Env());
+  EXPECT_TRUE(CleanExit(replay.wait())) << replay.err();
+  const std::string lines = replay.out();
+  EXPECT_EQ(Count(lines, "\n"), 2u) << lines;
+  EXPECT_EQ(JsonField(lines, "computer", "stage"), "2") << lines;
+  EXPECT_EQ(JsonField(lines, "jarvis", "stage"), "2") << lines;
+  EXPECT_NE(replay.err().find("kwsd_default_stage2.tflite"), std::string::npos) << replay.err();
+}
+
 // Stage 2 external: a shell one-liner accepts "computer" and rejects "jarvis".
 TEST_F(KwsdProcessTest, Stage2ExternalVerifierDecidesByExitCode) {
   const std::string stage2 =

@@ -30,7 +30,8 @@ ModelInfo metadata_of(const std::string& path, std::vector<uint8_t>* bytes) {
   EXPECT_NE(f, nullptr) << path;
   if (f == nullptr) return {};
   bytes->clear();
-  for (int c = std::fgetc(f); c != EOF; c = std::fgetc(f)) bytes->push_back(static_cast<uint8_t>(c));
+  for (int c = std::fgetc(f); c != EOF; c = std::fgetc(f))
+    bytes->push_back(static_cast<uint8_t>(c));
   std::fclose(f);
   nn::TfliteModel m;
   EXPECT_TRUE(m.parse(bytes->data(), bytes->size()).ok());

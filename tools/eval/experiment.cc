@@ -64,6 +64,22 @@ Result<std::unique_ptr<Experiment>> run_experiment(const ExperimentOptions& o) {
     ex->cascade.delay_frames = static_cast<uint32_t>(std::lround(std::max(0.0, frames)));
     if (o.stage2_threshold >= 0.0f) {
       ex->cascade.thresholds.assign(info.num_labels, o.stage2_threshold);
+    } else if (ex->config != nullptr && !ex->config->stage2.keywords.empty()) {
+      // The config's stage2.keywords thresholds, as the daemon applies them;
+      // other keywords keep the stage-2 model's.
+      const ModelInfo& i2 = ex->stage2->info;
+      ex->cascade.thresholds.assign(info.num_labels, 0.0f);
+      for (uint32_t i = 0; i < info.num_labels; ++i) {
+        const int j = i2.label_index(info.labels[i]);
+        if (j >= 0) ex->cascade.thresholds[i] = i2.keywords[j].threshold;
+      }
+      for (const auto& [name, k] : ex->config->stage2.keywords) {
+        const int i = info.label_index(name.c_str());
+        if (i < 0) {
+          return R::failure(k.where + ": stage2.keywords." + name + ": not a label of " + o.model);
+        }
+        if (k.threshold) ex->cascade.thresholds[static_cast<size_t>(i)] = *k.threshold;
+      }
     }
   }
 
@@ -230,7 +246,8 @@ const std::set<std::string>& experiment_flags() {
 
 const char* const kExperimentUsage =
     "  --model M.tflite          stage-1 model (required); --sidecar S.yaml if it has no metadata\n"
-    "  --config kwsd.yaml        apply its model overrides and stage1 settings\n"
+    "  --config kwsd.yaml        apply its model overrides, stage1 settings and (with --stage2)\n"
+    "                            stage2.keywords thresholds\n"
     "  --stage2 M2.tflite        stage-2 model (cascade); --stage2-sidecar S2.yaml\n"
     "  --stage2-delay-ms MS      stage 2 decides this long after the trigger (default 200)\n"
     "  --stage2-threshold T      one stage-2 threshold for every keyword (default: the model's)\n"

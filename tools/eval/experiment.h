@@ -19,7 +19,7 @@ namespace kws::eval {
 struct ExperimentOptions {
   std::string model;
   std::string sidecar;
-  std::string config;        // kwsd.yaml whose model overrides and stage1 settings apply
+  std::string config;  // kwsd.yaml whose model overrides, stage1 and stage2.keywords settings apply
   std::string stage2_model;  // "" = stage 1 alone
   std::string stage2_sidecar;
   double stage2_delay_ms = 200.0;

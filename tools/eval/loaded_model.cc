@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "config/sidecar.h"
+#include "daemon/model/model_runtime.h"
 
 namespace kws::eval {
 
@@ -15,6 +16,20 @@ Result<std::shared_ptr<const LoadedModel>> load_model(const std::string& path,
   using R = Result<std::shared_ptr<const LoadedModel>>;
   auto m = std::make_shared<LoadedModel>();
   m->path = path;
+  const std::vector<std::string> paths = daemon::split_model_list(path);
+  if (paths.size() > 1 || daemon::is_oww_head_file(paths.front())) {
+    Result<std::shared_ptr<const daemon::OwwModelSet>> set = daemon::OwwModelSet::load(paths);
+    if (!set) return R::failure(set.error());
+    m->oww = std::move(*set);
+    m->info = m->oww->info();
+    m->origin = "openWakeWord, backbone " + m->oww->backbone_path();
+    if (config != nullptr) {
+      Result<ModelInfo> applied = config::apply_config(*config, m->info);
+      if (!applied) return R::failure(applied.error());
+      m->info = *applied;
+    }
+    return R::success(std::move(m));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return R::failure(path + ": cannot open model file");
   m->bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

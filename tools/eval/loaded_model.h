@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "config/result.h"
+#include "daemon/model/oww_model.h"
 #include "nn/tflite_model.h"
 #include "pipeline/classifier.h"
 #include "pipeline/model_classifier.h"
@@ -24,9 +25,14 @@ struct LoadedModel {
   ModelInfo info;
   std::string origin;  // "embedded kwsd metadata" or the sidecar used
   size_t arena_bytes = 0;
+  // openWakeWord heads (one or several joined by daemon::join_model_list,
+  // sharing one backbone): model/arena_bytes are unused, each runner makes
+  // its own OwwStream.
+  std::shared_ptr<const daemon::OwwModelSet> oww;
 };
 
 // config may be null (no overrides). sidecar: explicit sidecar or "".
+// `path` may name openWakeWord heads (see LoadedModel::oww).
 Result<std::shared_ptr<const LoadedModel>> load_model(const std::string& path,
                                                       const std::string& sidecar,
                                                       const config::Config* config);

@@ -65,6 +65,7 @@ struct StreamRunner::Impl {
   std::shared_ptr<const LoadedModel> stage2;
   std::unique_ptr<ClassifierInstance> c1;
   std::unique_ptr<ClassifierInstance> c2;
+  std::unique_ptr<daemon::OwwStream> oww;  // openWakeWord heads instead of c1
   std::vector<std::max_align_t> pipeline_mem;
   std::vector<std::max_align_t> cascade_mem;
   Pipeline pipeline;
@@ -83,10 +84,28 @@ Result<std::unique_ptr<StreamRunner>> StreamRunner::create(
   Impl& m = *r->impl_;
   m.stage1 = std::move(stage1);
   m.stage2 = opts.stage2;
+  size_t bytes = 0;
+  if (m.stage1->oww != nullptr) {
+    if (m.stage2 != nullptr) {
+      return R::failure(m.stage1->path + ": stage 2 does not apply to openWakeWord heads");
+    }
+    auto stream = m.stage1->oww->new_stream();
+    if (!stream) return R::failure(stream.error());
+    m.oww = std::move(*stream);
+    if (Status s = Pipeline::needed_bytes_oww(m.stage1->info, &bytes); !s.ok()) {
+      return R::failure(m.stage1->path + ": " + s.message());
+    }
+    m.pipeline_mem.resize(bytes / sizeof(std::max_align_t) + 1);
+    if (Status s =
+            m.pipeline.init_oww(m.stage1->info, &m.oww->frontend, m.pipeline_mem.data(), bytes);
+        !s.ok()) {
+      return R::failure(m.stage1->path + ": " + s.message());
+    }
+    return R::success(std::move(r));
+  }
   auto c1 = ClassifierInstance::create(m.stage1, true);
   if (!c1) return R::failure(c1.error());
   m.c1 = std::move(*c1);
-  size_t bytes = 0;
   if (Status s = Pipeline::needed_bytes(m.stage1->info, &bytes); !s.ok()) {
     return R::failure(m.stage1->path + ": " + s.message());
   }
