@@ -42,8 +42,24 @@ def step_end_sample(k):
     return (k + 1) * STEP_SAMPLES
 
 
-def compute(paths, out_dir, jobs=2):
-    """[float32 [steps, 96]] per path, in order. Files that fail raise TrainError naming them."""
+def compute(paths, out_dir, jobs=2, chunk=40):
+    """[float32 [steps, 96]] per path, in order, in chunks of `chunk` files (progress logged; a finished chunk
+    is reused by a rerun). Files that fail raise TrainError naming them."""
+    out = []
+    for i in range(0, len(paths), chunk):
+        sub = os.path.join(out_dir, f"part{i // chunk:04d}")
+        done = os.path.join(sub, "done")
+        want = "\n".join(os.path.abspath(p) for p in paths[i:i + chunk])
+        if not (os.path.exists(done) and open(done).read() == want):
+            _compute(paths[i:i + chunk], sub, jobs)
+            with open(done, "w") as f:
+                f.write(want)
+        out += _read(paths[i:i + chunk], sub)
+        log(f"embeddings: {min(i + chunk, len(paths))}/{len(paths)} files")
+    return out
+
+
+def _compute(paths, out_dir, jobs):
     d = check_backbone()
     exe = features.find_tool()
     os.makedirs(out_dir, exist_ok=True)
@@ -51,10 +67,12 @@ def compute(paths, out_dir, jobs=2):
     with open(lst, "w") as f:
         f.write("\n".join(os.path.abspath(p) for p in paths) + "\n")
     cmd = [exe, "--embeddings", "--backbone", d, "--list", lst, "--out-dir", out_dir, "--jobs", str(jobs)]
-    log(f"embeddings: {len(paths)} files through {os.path.basename(exe)} --embeddings")
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode not in (0, 1):
         raise TrainError(f"kws-features --embeddings failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")
+
+
+def _read(paths, out_dir):
     feats = np.load(os.path.join(out_dir, "features.npy"), mmap_mode="r")
     if feats.ndim != 2 or feats.shape[1] != EMB_DIM or feats.dtype != np.float32:
         raise TrainError(f"kws-features --embeddings wrote {feats.dtype} {feats.shape}, expected float32 [N, 96]")

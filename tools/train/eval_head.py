@@ -13,12 +13,14 @@ the clip's word (located by dataset.locate_word, the same rule as kws-eval) is
 to 1 s after the word end.
 
 Negatives: the audio files of each --negatives folder concatenated in sorted
-order into streams of at most 10 min, and noise under them as well: every file
-gets a stretch of one held-out noise file (drawn per file) scaled so that the
-file's active speech level (mean power of its 10 ms frames above max(floor + 12
-dB, peak - 35 dB), the locate_word frame rule over the whole file) is `snr` dB
-above the noise. Files with no active frames (silence) get no noise. Every
-trigger on a negative stream is a false accept.
+order into streams of at most 10 min, with held-out noise under them by
+kws-eval's rule (tools/eval/streams.h, branch noisy-eval): each file gets one
+noise file and start (drawn per file), continuing across the file's equal parts
+of at most 10 s; each part's noise is scaled so that its loudest voiced run
+(dataset.locate_word) is `snr` dB above the noise over that part, a part
+without a voiced run uses its mean power, a digitally silent part keeps the
+noise level of the nearest part that has one. Every trigger on a negative
+stream is a false accept.
 
 Scores: the head's float layers (H.layers.npz, written beside the .tflite by
 train_head; tests/train checks that the .tflite gives the same outputs in our
@@ -53,15 +55,26 @@ GRID = sorted(set([round(x, 4) for x in np.arange(0.05, 0.95, 0.05)] +
                   [round(1 - 10 ** (-e / 8), 7) for e in range(8, 41)]))
 
 
-def active_power(x):
-    d = dataset.frames_db(x)
-    if d.size == 0:
-        return 0.0
-    floor, peak = np.percentile(d, 10), d.max()
-    if peak < -70.0:
-        return 0.0
-    act = d > max(floor + 12.0, peak - 35.0)
-    return float(np.mean(10 ** (d[act] / 10))) if act.any() else 0.0
+def noise_under(x, bank, snr, key, part_s=10.0):
+    """Held-out noise for negative audio x by kws-eval's negative rule (see the module doc)."""
+    n = _noise(bank, len(x), key)
+    k = max(1, int(np.ceil(len(x) / (part_s * SAMPLE_RATE))))
+    edges = np.linspace(0, len(x), k + 1).astype(int)
+    gains = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        seg = x[a:b]
+        loc = dataset.locate_word(seg.astype(np.float32))
+        ps = float(np.mean(np.square(seg[loc[0]:loc[1]]))) if loc else float(np.mean(np.square(seg)))
+        pn = float(np.mean(np.square(n[a:b])))
+        gains.append(np.sqrt(ps / (pn * 10 ** (snr / 10))) if ps > 0 and pn > 0 else None)
+    have = [i for i, g in enumerate(gains) if g is not None]
+    out = np.zeros_like(x)
+    if not have:
+        return out
+    for i, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
+        g = gains[i] if gains[i] is not None else gains[min(have, key=lambda j: abs(j - i))]
+        out[a:b] = g * n[a:b]
+    return out
 
 
 def _noise(bank, n, key):
@@ -77,13 +90,13 @@ def positive_streams(folder, snr, out_dir):
     files = dataset.list_audio(folder, "--positives")
     bank = augment.load_noise_bank(shared_path, "test")
     os.makedirs(out_dir, exist_ok=True)
-    out, skipped, used = [], [], 0
+    out, used = [], 0
     for si in range(0, len(files), CLIPS_PER_STREAM):
         chunk = files[si:si + CLIPS_PER_STREAM]
         path = os.path.join(out_dir, f"pos_{si // CLIPS_PER_STREAM:03d}.wav")
         meta = path[:-4] + ".json"
         if not os.path.exists(meta):
-            parts, truth, pos = [], [], 0
+            parts, truth, pos, skipped = [], [], 0, []
             for k, f in enumerate(chunk):
                 try:
                     x = read_audio(f).astype(np.float64)
@@ -133,13 +146,7 @@ def negative_streams(folders, snr, out_dir):
                 parts = []
                 for f in cur:
                     x = read_audio(f).astype(np.float64)
-                    ps = active_power(x)
-                    if bank and ps > 0:
-                        n = _noise(bank, len(x), f"{snr}|{f}")
-                        pn = float(np.mean(np.square(n)))
-                        if pn > 0:
-                            x = x + np.sqrt(ps / (pn * 10 ** (snr / 10))) * n
-                    parts.append(x)
+                    parts.append(x + noise_under(x, bank, snr, f"{snr}|{f}") if bank else x)
                 write_wav(path, np.clip(np.concatenate(parts), -1, 1).astype(np.float32))
             out.append(path)
 
