@@ -128,12 +128,16 @@ def _write(path, y, events):
         json.dump({"events": events}, f)
 
 
-def build(phrase_tag, clips, out_dir, seed, copies=2, neg_minutes=80.0, noise_minutes=5.0):
-    """Writes positive, negative and noise-only streams into out_dir; returns [(wav, events)].
+def build(phrase_tag, clips, out_dir, seed, copies=2, neg_minutes=80.0, noise_minutes=5.0, neg_dir=None):
+    """Writes positive streams into out_dir and negative and noise-only streams into neg_dir (default out_dir;
+    they do not depend on the phrase, so keywords trained with the same seed share them and their
+    embeddings); returns [(wav, events)].
     clips: synthetic positives (paths); each appears `copies` times (different lead, level, reverb, noise)."""
     if not clips:
         raise TrainError("no positive clips to build training streams from")
+    neg_dir = neg_dir or out_dir
     os.makedirs(out_dir, exist_ok=True)
+    os.makedirs(neg_dir, exist_ok=True)
     bank = augment.load_noise_bank(shared_path, "train")
     if not bank:
         log("head_data: no noise files found: streams without a noise bed")
@@ -145,10 +149,15 @@ def build(phrase_tag, clips, out_dir, seed, copies=2, neg_minutes=80.0, noise_mi
     plan = [("pos", order[i:i + per]) for i in range(0, len(order), per)]
     plan += [("neg", None)] * int(neg_minutes * 60 / NEG_STREAM_S)
     plan += [("noise", None)] * max(1, int(noise_minutes * 60 / NEG_STREAM_S))
-    out = []
+    out, npos = [], sum(1 for k, _ in plan if k == "pos")
     for i, (kind, chunk) in enumerate(plan):
-        path = os.path.join(out_dir, f"{kind}_{i:04d}.wav")
-        r = rng_for("headstream", phrase_tag, seed, i)
+        if kind == "pos":
+            path = os.path.join(out_dir, f"{kind}_{i:04d}.wav")
+            r = rng_for("headstream", phrase_tag, seed, i)
+        else:
+            path = os.path.join(neg_dir, f"{kind}_{i - npos:04d}.wav")
+            r = rng_for("headneg", seed, i - npos)
+            speech.rng = rng_for("headnegspeech", seed, i - npos)
         if not (os.path.exists(path) and os.path.exists(path[:-4] + ".json")):
             if kind == "pos":
                 y, ev = _positive_stream(chunk, bank, speech, r)

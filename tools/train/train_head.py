@@ -114,14 +114,19 @@ def run(phrase, name, out, seed=1, quick=False, progress_total=6, **kw):
         raise TrainError(f"no synthetic clip of {phrase!r} could be made (espeak-ng, flite and festival all failed)")
     clock.step(1, progress_total, f"{len(clips)} synthetic clips from {len(grid)} voice settings")
 
+    shared = cache_dir("head", f"negatives_s{seed}_{cfg['neg_minutes']:g}_{cfg['noise_minutes']:g}")
     streams = head_data.build(phrase, clips, os.path.join(work, "streams"), seed, copies=cfg["copies"],
-                              neg_minutes=cfg["neg_minutes"], noise_minutes=cfg["noise_minutes"])
-    val = val_negative_streams(os.path.join(work, "val"), seed) if not quick else []
+                              neg_minutes=cfg["neg_minutes"], noise_minutes=cfg["noise_minutes"],
+                              neg_dir=os.path.join(shared, "streams"))
+    val = val_negative_streams(os.path.join(shared, "val"), seed) if not quick else []
     hours = sum(os.path.getsize(p) - 44 for p, _ in streams + val) / 32000 / 3600
     clock.step(2, progress_total, f"{len(streams)} training streams + {len(val)} val streams, {hours:.2f} h")
 
-    embs = embeddings.compute([p for p, _ in streams + val], os.path.join(work, "emb"))
-    tr_embs, val_embs = embs[:len(streams)], embs[len(streams):]
+    pos = [p for p, ev in streams if ev]
+    neg = [p for p, ev in streams if not ev] + [p for p, _ in val]
+    by_path = dict(zip(pos, embeddings.compute(pos, os.path.join(work, "emb"))))
+    by_path.update(zip(neg, embeddings.compute(neg, os.path.join(shared, "emb"))))
+    tr_embs, val_embs = [by_path[p] for p, _ in streams], [by_path[p] for p, _ in val]
     clock.step(3, progress_total, "embeddings")
 
     emb, idx, lab = head.build_index(tr_embs, [ev for _, ev in streams])

@@ -55,6 +55,8 @@ def main(argv=None):
                          "from scratch; the backbone folder is KWS_BACKBONE_DIR (default "
                          "<shared data>/models/openwakeword)")
     ap.add_argument("--voices", type=int, help="--backbone: synthetic voice settings (default 630)")
+    ap.add_argument("--copies", type=int, help="--backbone: times each synthetic clip appears in the streams "
+                                               "(default 2)")
     a = ap.parse_args(argv)
     try:
         name = slug(a.phrase)
@@ -112,7 +114,7 @@ def _backbone(a, name, out, argv):
     if a.positives or a.test_dir:
         raise TrainError("--backbone trains from text only for now: --positives / --test-dir are not supported "
                          "with it (measure a head with tools/train/eval_head.py)")
-    r = train_head.run(a.phrase, name, out, seed=a.seed, quick=a.quick, voices=a.voices,
+    r = train_head.run(a.phrase, name, out, seed=a.seed, quick=a.quick, voices=a.voices, copies=a.copies,
                        epochs=a.epochs if a.epochs != 14 else None)
     cmd = "tools/train-keyword " + " ".join(f'"{x}"' if " " in x else x for x in (argv or sys.argv[1:]))
     train_head.write_card(r, out + ".md", cmd)
