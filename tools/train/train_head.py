@@ -19,7 +19,7 @@ import embeddings
 import head
 import head_data
 import synth
-from common import TrainError, cache_dir, log
+from common import TrainError, cache_dir, log, stable_hash
 
 DEFAULTS = {"voices": 630, "variants": 2, "copies": 2, "neg_minutes": 80.0, "noise_minutes": 5.0, "epochs": 8,
             "target_fa_per_hour": 0.5}
@@ -115,7 +115,9 @@ def run(phrase, name, out, seed=1, quick=False, progress_total=6, **kw):
     clock.step(1, progress_total, f"{len(clips)} synthetic clips from {len(grid)} voice settings")
 
     shared = cache_dir("head", f"negatives_s{seed}_{cfg['neg_minutes']:g}_{cfg['noise_minutes']:g}")
-    streams = head_data.build(phrase, clips, os.path.join(work, "streams"), seed, copies=cfg["copies"],
+    # The folder names the plan (copies, clip set): a stream file is reused only by the same plan.
+    plan = f"streams_c{cfg['copies']}_{stable_hash('|'.join(clips)) % 10**8:08d}"
+    streams = head_data.build(phrase, clips, os.path.join(work, plan), seed, copies=cfg["copies"],
                               neg_minutes=cfg["neg_minutes"], noise_minutes=cfg["noise_minutes"],
                               neg_dir=os.path.join(shared, "streams"))
     val = val_negative_streams(os.path.join(shared, "val"), seed) if not quick else []
