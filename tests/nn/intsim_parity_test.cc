@@ -34,8 +34,11 @@ std::vector<uint8_t> read_file(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// A .tflite from `dir`, parsed and initialised (bytes and arena kept alive here).
+// A parity folder: its .tflite parsed and initialised (bytes and arena kept
+// alive here), inputs.bin and expected.bin.
 struct Loaded {
+  std::vector<uint8_t> inputs;
+  std::vector<uint8_t> expected;
   std::vector<uint8_t> bytes;
   std::vector<uint8_t> arena;
   TfliteModel model;
@@ -43,6 +46,8 @@ struct Loaded {
 };
 
 void load(const std::string& dir, Loaded* m) {
+  m->inputs = read_file(dir + "/inputs.bin");
+  m->expected = read_file(dir + "/expected.bin");
   m->bytes = read_file(dir + "/model.tflite");
   ASSERT_FALSE(m->bytes.empty()) << dir << "/model.tflite";
   Status s = m->model.parse(m->bytes.data(), m->bytes.size());
@@ -56,13 +61,12 @@ void load(const std::string& dir, Loaded* m) {
 }
 
 TEST(IntsimParity, OutputsEqualTheSimulationBitForBit) {
-  const char* env = std::getenv("KWS_INTSIM_PARITY_DIR");
-  if (env == nullptr || *env == '\0') GTEST_SKIP() << "KWS_INTSIM_PARITY_DIR not set";
-  const std::string dir = env;
-  const std::vector<uint8_t> inputs = read_file(dir + "/inputs.bin");
-  const std::vector<uint8_t> expected = read_file(dir + "/expected.bin");
+  const char* dir = std::getenv("KWS_INTSIM_PARITY_DIR");
+  if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "KWS_INTSIM_PARITY_DIR not set";
   Loaded m;
   ASSERT_NO_FATAL_FAILURE(load(dir, &m));
+  const std::vector<uint8_t>& inputs = m.inputs;
+  const std::vector<uint8_t>& expected = m.expected;
   Interpreter& interp = m.interp;
   const size_t in_bytes = interp.input(0).bytes;
   const size_t out_bytes = interp.output(0).bytes;
@@ -104,13 +108,12 @@ TEST(IntsimParity, OutputsEqualTheSimulationBitForBit) {
 // inputs.bin (N float32 [1, 16, 96] inputs) and expected.bin (torch's N
 // sigmoid scores, float32), written by tests/train/test_train_tools.py.
 TEST(HeadParity, FloatHeadScoresEqualTorchWithinRounding) {
-  const char* env = std::getenv("KWS_HEAD_PARITY_DIR");
-  if (env == nullptr || *env == '\0') GTEST_SKIP() << "KWS_HEAD_PARITY_DIR not set";
-  const std::string dir = env;
-  const std::vector<uint8_t> inputs = read_file(dir + "/inputs.bin");
-  const std::vector<uint8_t> expected = read_file(dir + "/expected.bin");
+  const char* dir = std::getenv("KWS_HEAD_PARITY_DIR");
+  if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "KWS_HEAD_PARITY_DIR not set";
   Loaded m;
   ASSERT_NO_FATAL_FAILURE(load(dir, &m));
+  const std::vector<uint8_t>& inputs = m.inputs;
+  const std::vector<uint8_t>& expected = m.expected;
   Interpreter& interp = m.interp;
   const size_t in_bytes = interp.input(0).bytes;
   ASSERT_EQ(in_bytes, 16u * 96u * sizeof(float));
