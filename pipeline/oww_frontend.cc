@@ -89,8 +89,9 @@ Status OwwFrontend::layout(const OwwConfig& cfg, void* mem, size_t len, size_t* 
   if (cfg.embedding == nullptr) {
     return Status::Error(StatusCode::kInvalidArgument, "openWakeWord: no embedding model");
   }
-  if (cfg.num_heads == 0 || cfg.num_heads > kMaxOwwHeads) {
-    return Status::Error(StatusCode::kInvalidArgument, "openWakeWord: %u heads, want 1..%u",
+  // No heads: embeddings only (kws-features --embeddings, last_embedding()).
+  if (cfg.num_heads > kMaxOwwHeads) {
+    return Status::Error(StatusCode::kInvalidArgument, "openWakeWord: %u heads, want 0..%u",
                          static_cast<unsigned>(cfg.num_heads), static_cast<unsigned>(kMaxOwwHeads));
   }
   KWS_RETURN_IF_ERROR(check_oww_embedding(*cfg.embedding));
@@ -108,6 +109,7 @@ Status OwwFrontend::layout(const OwwConfig& cfg, void* mem, size_t len, size_t* 
     l.num_scores += l.shapes[h].scores;
     if (l.shapes[h].window > l.max_window) l.max_window = l.shapes[h].window;
   }
+  if (l.max_window == 0) l.max_window = 1;  // no heads: keep the latest embedding
   MemoryCarver c(mem, len);
   l.mel = c.take_bytes(l.mel_bytes, kMemoryAlignment);
   l.embedding = c.take_bytes(l.embedding_bytes, kMemoryAlignment);
@@ -221,7 +223,7 @@ Status OwwFrontend::run_step(float* scores, size_t n) {
     return Status::Error(StatusCode::kInvalidArgument, "openWakeWord: step has %u of %u samples",
                          static_cast<unsigned>(pending_), static_cast<unsigned>(kStepSamples));
   }
-  if (scores == nullptr || n != num_scores_) {
+  if ((scores == nullptr && n != 0) || n != num_scores_) {
     return Status::Error(StatusCode::kInvalidArgument,
                          "openWakeWord: room for %zu scores, %u given", n,
                          static_cast<unsigned>(num_scores_));

@@ -20,6 +20,8 @@ PACKAGES=(
   espeak-ng flite sox libsox-fmt-all
   # the bad-input corpus (tools/make-bad-audio.sh) and tools/repeat-under-load.sh
   flac opus-tools stress
+  # backbone heads (tools/train/head.py): more voices, fast BLAS for torch
+  festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts libopenblas0-pthread
   # the peer engine compared in bench/
   pocketsphinx pocketsphinx-en-us
   # the Debian package (tools/package.sh, tools/package_test.sh)

@@ -156,6 +156,71 @@ def _parity_test_binary():
     return next((c for c in cands if os.access(c, os.X_OK)), None)
 
 
+class BackboneHead(unittest.TestCase):
+    """Heads on the openWakeWord backbone (tools/train/head.py): labels, float export, bad input."""
+
+    def test_window_labels_follow_the_phrase_end(self):
+        import head
+        # One phrase from 2.0 s to 2.6 s in a 10 s stream (125 embeddings, step k ends at (k+1) * 80 ms).
+        ends, lab = head.window_labels(125, [[32000, 41600]])
+        t = (ends + 1) * 0.08
+        self.assertEqual(ends[0], 15)  # the first full window of 16
+        pos = t[lab == 1]
+        self.assertAlmostEqual(pos.min(), 2.56, places=6)   # 2.6 - 0.08 rounded up to a step
+        self.assertAlmostEqual(pos.max(), 2.96, places=6)   # the last step <= 2.6 + 0.4
+        left_out = t[lab == -1]
+        self.assertAlmostEqual(left_out.min(), 2.0, places=6)
+        self.assertAlmostEqual(left_out.max(), 4.16, places=6)  # the last step <= 2.6 + 1.6
+        self.assertTrue(np.all(lab[(t < 2.0) | (t > 4.2)] == 0))
+        _, none = head.window_labels(125, [])
+        self.assertTrue(np.all(none == 0))
+
+    def test_float_export_matches_torch_in_our_runtime(self):
+        import head
+        import torch
+        model = head.make_model(3)
+        with torch.no_grad():  # bigger weights than the default init, so the scores spread over 0..1
+            for m in model:
+                if hasattr(m, "weight"):
+                    m.weight.mul_(3.0)
+        rng = np.random.default_rng(2)
+        x = rng.normal(0, 1, (24, 16, 96)).astype(np.float32)
+        with torch.no_grad():
+            want = torch.sigmoid(model(torch.from_numpy(x))).numpy().astype(np.float32).reshape(-1)
+        self.assertGreater(want.std(), 0.05)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "model.tflite")
+            head.export(model, "hey_robot", 0.99, path)
+            meta = dict(line.split("=", 1) for line in tflite_export.read_metadata(path).splitlines())
+            self.assertEqual((meta["labels"], meta["features"], meta["threshold"]), ("hey_robot", "oww_embedding", "0.99"))
+            exe = _parity_test_binary()  # nn_intsim_parity_test holds the HeadParity test too
+            if exe is None:
+                self.skipTest("nn_intsim_parity_test not built")
+            x.tofile(os.path.join(d, "inputs.bin"))
+            want.tofile(os.path.join(d, "expected.bin"))
+            p = subprocess.run([exe, "--gtest_filter=HeadParity.*"], capture_output=True, text=True,
+                               env=dict(os.environ, KWS_HEAD_PARITY_DIR=d))
+            self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-500:])
+            self.assertIn("head parity: 24 inputs", p.stdout)
+
+    def test_train_keyword_backbone_bad_input(self):
+        import train_keyword
+        with tempfile.TemporaryDirectory() as d:
+            old = os.environ.get("KWS_BACKBONE_DIR")
+            os.environ["KWS_BACKBONE_DIR"] = d  # empty folder: no backbone
+            try:
+                self.assertEqual(train_keyword.main(["computer", "--backbone", "--out", os.path.join(d, "m")]), 2)
+            finally:
+                if old is None:
+                    del os.environ["KWS_BACKBONE_DIR"]
+                else:
+                    os.environ["KWS_BACKBONE_DIR"] = old
+            self.assertFalse(os.path.exists(os.path.join(d, "m.tflite")))
+        import train_head
+        with self.assertRaises(train_head.TrainError):
+            train_head.check_phrase("...")
+
+
 class ExportTemporalConv(Export):
     """Same checks for the temporal conv net (VALID first conv over all bins)."""
     tc = True

@@ -3,6 +3,11 @@
 //
 //   kws-features (--model M.tflite | --frontend F.yaml) [--set key=value ...]
 //                --list FILES.txt|- --out-dir DIR [--float] [--jobs N]
+//   kws-features --embeddings --backbone DIR --list FILES.txt|- --out-dir DIR [--jobs N]
+//
+// --embeddings: openWakeWord backbone embeddings (DIR/embedding_model.tflite
+// through pipeline/'s OwwFrontend, as kwsd streams it): float32 [steps, 96],
+// one row per 80 ms step; index.tsv's frame columns count steps.
 //
 // features.npy: int8 [total_frames, feature_dim] (float32 pre-quantisation
 // values with --float), files concatenated in list order.
@@ -30,12 +35,14 @@
 #include "daemon/guarded_main.h"
 #include "daemon/log.h"
 #include "nn/tflite_model.h"
+#include "tools/features/embedding_extractor.h"
 #include "tools/features/feature_extractor.h"
 #include "tools/features/npy_writer.h"
 
 namespace {
 
 using kws::Result;
+using kws::features::EmbeddingExtractor;
 using kws::features::FeatureExtractor;
 using kws::features::Features;
 using kws::features::NpyWriter;
@@ -43,13 +50,16 @@ using kws::features::NpyWriter;
 constexpr const char* kUsage =
     "usage: kws-features (--model M.tflite | --frontend F.yaml) [--set key=value ...]\n"
     "                    --list FILES.txt|- --out-dir DIR [--float] [--jobs N]\n"
+    "       kws-features --embeddings --backbone DIR --list FILES.txt|- --out-dir DIR [--jobs N]\n"
     "  --model     take the front end from the model's kwsd metadata or its sidecar\n"
     "  --frontend  take it from a YAML file with the sidecar keys\n"
     "  --set       override one key (e.g. --set mel_bins=32), repeatable\n"
     "  --list      text file with one audio path per line ('-' = stdin; blank lines and\n"
     "              lines starting with # are ignored)\n"
     "  --float     write float32 values before quantisation instead of int8\n"
-    "  --jobs      worker threads (default: hardware threads)\n";
+    "  --jobs      worker threads (default: hardware threads)\n"
+    "  --embeddings  openWakeWord backbone embeddings (float32, 96 per 80 ms step) instead\n"
+    "  --backbone  folder with embedding_model.tflite (for --embeddings)\n";
 
 struct Args {
   std::string model;
@@ -58,6 +68,8 @@ struct Args {
   std::string list;
   std::string out_dir;
   bool want_float = false;
+  bool embeddings = false;
+  std::string backbone;
   unsigned jobs = 0;
 };
 
@@ -83,6 +95,10 @@ std::string parse_args(int argc, char** argv, Args* a) {
       if (!value(&a->out_dir)) return "--out-dir needs a value";
     } else if (arg == "--float") {
       a->want_float = true;
+    } else if (arg == "--embeddings") {
+      a->embeddings = true;
+    } else if (arg == "--backbone") {
+      if (!value(&a->backbone)) return "--backbone needs a value";
     } else if (arg == "--jobs") {
       if (!value(&v)) return "--jobs needs a value";
       char* end = nullptr;
@@ -96,7 +112,16 @@ std::string parse_args(int argc, char** argv, Args* a) {
       return "unexpected argument '" + arg + "'";
     }
   }
-  if (a->model.empty() == a->frontend.empty()) return "give exactly one of --model and --frontend";
+  if (a->embeddings) {
+    if (!a->model.empty() || !a->frontend.empty())
+      return "--embeddings takes --backbone, not --model/--frontend";
+    if (a->backbone.empty()) return "--embeddings needs --backbone DIR";
+    a->want_float = true;
+  } else if (!a->backbone.empty()) {
+    return "--backbone is only for --embeddings";
+  } else if (a->model.empty() == a->frontend.empty()) {
+    return "give exactly one of --model and --frontend";
+  }
   if (a->list.empty()) return "--list is required";
   if (a->out_dir.empty()) return "--out-dir is required";
   return {};
@@ -151,12 +176,36 @@ static int tool_main(int argc, char** argv) {
   }
   spdlog::set_pattern("kws-features: %^%l%$: %v");
 
-  Result<kws::ModelInfo> info = model_description(args);
-  if (!info) {
-    kws::log::error("{}", info.error());
-    return 2;
+  kws::FrontendConfig fe;
+  uint32_t dim = EmbeddingExtractor::kDim;
+  std::vector<char> backbone_bytes;
+  kws::nn::TfliteModel backbone;
+  if (args.embeddings) {
+    const std::string path = args.backbone + "/embedding_model.tflite";
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      kws::log::error("{}: cannot open (the openWakeWord backbone)", path);
+      return 2;
+    }
+    backbone_bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (kws::Status s = backbone.parse(backbone_bytes.data(), backbone_bytes.size()); !s.ok()) {
+      kws::log::error("{}: {}", path, s.message());
+      return 2;
+    }
+    // A model that is not the backbone (or float kernels missing) fails here, before any file.
+    if (auto probe = EmbeddingExtractor::create(backbone); !probe) {
+      kws::log::error("{}: {}", path, probe.error());
+      return 2;
+    }
+  } else {
+    Result<kws::ModelInfo> info = model_description(args);
+    if (!info) {
+      kws::log::error("{}", info.error());
+      return 2;
+    }
+    fe = info->frontend;
+    dim = fe.feature_dim();
   }
-  const kws::FrontendConfig fe = info->frontend;
 
   std::vector<std::string> paths;
   if (args.list == "-") {
@@ -177,9 +226,9 @@ static int tool_main(int argc, char** argv) {
     return 2;
   }
   NpyWriter npy;
-  if (std::string err = npy.open(
-          args.out_dir + "/features.npy",
-          args.want_float ? NpyWriter::DType::kFloat32 : NpyWriter::DType::kInt8, fe.feature_dim());
+  if (std::string err =
+          npy.open(args.out_dir + "/features.npy",
+                   args.want_float ? NpyWriter::DType::kFloat32 : NpyWriter::DType::kInt8, dim);
       !err.empty()) {
     kws::log::error("{}", err);
     return 2;
@@ -204,6 +253,28 @@ static int tool_main(int argc, char** argv) {
   std::vector<std::thread> workers;
   for (unsigned w = 0; w < jobs && !paths.empty(); ++w) {
     workers.emplace_back([&] {
+      if (args.embeddings) {
+        Result<std::unique_ptr<EmbeddingExtractor>> ex = EmbeddingExtractor::create(backbone);
+        for (size_t i = next++; i < paths.size(); i = next++) {
+          Result<Features> r = Result<Features>::failure("");
+          if (!ex) {
+            r = Result<Features>::failure("backbone: " + ex.error());
+          } else if (Result<kws::features::Embeddings> e = (*ex)->compute_file(paths[i]); !e) {
+            r = Result<Features>::failure(e.error());
+          } else {
+            Features f;
+            f.num_frames = e->num_steps;
+            f.feature_dim = EmbeddingExtractor::kDim;
+            f.num_samples = e->num_samples;
+            f.values = std::move(e->values);
+            r = Result<Features>::success(std::move(f));
+          }
+          std::lock_guard<std::mutex> lock(mu);
+          results[i] = std::move(r);
+          ready.notify_all();
+        }
+        return;
+      }
       Result<std::unique_ptr<FeatureExtractor>> fx = FeatureExtractor::create(fe);
       for (size_t i = next++; i < paths.size(); i = next++) {
         Result<Features> r = fx ? (*fx)->compute_file(paths[i], args.want_float)
@@ -250,7 +321,7 @@ static int tool_main(int argc, char** argv) {
     return 2;
   }
   std::fprintf(stderr, "kws-features: %zu files (%zu failed), %llu frames x %u -> %s\n",
-               paths.size(), failed, static_cast<unsigned long long>(frame), fe.feature_dim(),
+               paths.size(), failed, static_cast<unsigned long long>(frame), dim,
                args.out_dir.c_str());
   return failed == 0 ? 0 : 1;
 }

@@ -82,6 +82,8 @@ def locate_word(x, max_gap_ms=150):
                 start = None
     if start is not None:
         regions.append((start, end))
+    if not regions:  # peak 10-12 dB over the floor: no frame passes floor + 12 dB
+        return None
     best = max(regions, key=lambda r: float(np.sum(10 ** (d[r[0]:r[1] + 1] / 10))))
     pad = 10  # 100 ms either side
     return max(0, (best[0] - pad) * 160), min(len(x), (best[1] + 1 + pad) * 160)

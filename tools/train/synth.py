@@ -10,7 +10,9 @@ of how it was made, so a rerun reuses it and the set is deterministic per seed.
 """
 
 import argparse
+import glob
 import os
+import shutil
 import subprocess
 
 import numpy as np
@@ -141,9 +143,12 @@ def _to_16k(src, dst, tempo=1.0, pitch_cents=0, gain_db=0.0):
     _run(["sox", "-D", "-R", src, "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", dst] + fx, "sox")
 
 
-def speak(text, engine, voice, speed, pitch, phoneme_input=False, tempo=1.0, pitch_cents=0):
-    """One utterance as a cached 16 kHz WAV; returns its path."""
+def speak(text, engine, voice, speed, pitch, phoneme_input=False, tempo=1.0, pitch_cents=0, gap=0, stretch=1.0):
+    """One utterance as a cached 16 kHz WAV; returns its path. gap: espeak-ng word gap (x10 ms);
+    stretch: flite/festival duration stretch (flite also takes `pitch` as its f0 mean when > 0)."""
     key = f"{engine}|{voice}|{speed}|{pitch}|{phoneme_input}|{tempo}|{pitch_cents}|{text}"
+    if gap or stretch != 1.0:  # older keys unchanged, so their cached clips stay valid
+        key += f"|{gap}|{stretch}"
     out_dir = cache_dir("synth")
     path = os.path.join(out_dir, f"{stable_hash(key):016x}.wav")
     if os.path.exists(path):
@@ -152,9 +157,22 @@ def speak(text, engine, voice, speed, pitch, phoneme_input=False, tempo=1.0, pit
     tmp = f"{path}.{os.getpid()}.tmp.wav"
     if engine == "espeak":
         say = f"[[{text}]]" if phoneme_input else text
-        _run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", raw, say], "espeak-ng")
+        _run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-g", str(int(gap)), "-w", raw, say],
+             "espeak-ng")
     elif engine == "flite":
-        _run(["flite", "-voice", voice, "-t", text, "-o", raw], "flite")
+        opts = ["--setf", f"duration_stretch={stretch:.3f}"] if stretch != 1.0 else []
+        if pitch > 0:
+            opts += ["--setf", f"int_f0_target_mean={int(pitch)}"]
+        _run(["flite", "-voice", voice] + opts + ["-t", text, "-o", raw], "flite")
+    elif engine == "festival":
+        txt = f"{path}.{os.getpid()}.txt"
+        with open(txt, "w") as f:
+            f.write(text + "\n")
+        try:
+            _run(["text2wave", "-eval", f"(voice_{voice})", "-eval",
+                  f"(Parameter.set 'Duration_Stretch {stretch:.3f})", "-o", raw, txt], "festival text2wave")
+        finally:
+            os.remove(txt)
     else:
         raise TrainError(f"unknown engine {engine}")
     try:
@@ -185,6 +203,57 @@ def voice_grid(count, seed, tag):
             out.append((engine, voice, 0, 0, float(rng.uniform(0.8, 1.25)),
                         int(rng.integers(-300, 300))))
     return sorted(set(out), key=out.index)
+
+
+# Many-voice grid for backbone heads (tools/train/head_data.py; ../shared/TRANSFER.md "Setup that worked").
+ESPEAK_ACCENTS = ["en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029",
+                  "en-uk"]
+FLITE_WIDE = ["kal", "kal16", "awb", "rms", "slt"]
+FESTIVAL_VOICES = ["kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts"]
+
+
+def festival_voices():
+    """Festival voices from FESTIVAL_VOICES that are installed (bootstrap.sh installs them)."""
+    if not shutil.which("text2wave"):
+        return []
+    found = set()
+    for d in glob.glob("/usr/share/festival/voices/*/*"):
+        found.add(os.path.basename(d))
+    return [v for v in FESTIVAL_VOICES if v in found]
+
+
+def wide_voice_grid(count, seed, tag):
+    """About `count` distinct voice settings over espeak-ng (accents x variants, speed 110-210, pitch 15-90,
+    word gap 0-2), flite (5 voices, duration and f0 drawn) and festival (installed voices, duration drawn).
+    Each setting: (engine, voice, speed, pitch, gap, stretch)."""
+    rng = rng_for("widevoices", tag, seed)
+    fest = festival_voices()
+    out = set()
+    n_fl, n_fe = max(5, count // 10), (max(3, count // 20) if fest else 0)
+    while len(out) < count - n_fl - n_fe:
+        var = ESPEAK_VARIANTS[int(rng.integers(len(ESPEAK_VARIANTS)))]
+        acc = ESPEAK_ACCENTS[int(rng.integers(len(ESPEAK_ACCENTS)))]
+        out.add(("espeak", acc + ("+" + var if var else ""), int(rng.integers(110, 211)),
+                 int(rng.integers(15, 91)), int(rng.integers(0, 3)), 1.0))
+    for i in range(n_fl):
+        out.add(("flite", FLITE_WIDE[i % len(FLITE_WIDE)], 0, int(rng.integers(80, 220)), 0,
+                 round(float(rng.uniform(0.85, 1.3)), 2)))
+    for i in range(n_fe):
+        out.add(("festival", fest[i % len(fest)], 0, 0, 0, round(float(rng.uniform(0.85, 1.3)), 2)))
+    return sorted(out)
+
+
+def wide_positives(text, settings, variants, seed):
+    """Clips of `text` from each voice setting, `variants` per setting: the first as spoken, the others with
+    sox tempo 0.9-1.1 and, on a third of them, a pitch shift of -300..300 cents. [(path, setting)]."""
+    rng = rng_for("widepos", text, seed)
+    jobs = []
+    for e, v, sp, p, g, st in settings:
+        for k in range(variants):
+            tempo = 1.0 if k == 0 else round(float(rng.uniform(0.9, 1.1)), 3)
+            cents = int(rng.integers(-300, 301)) if k > 0 and rng.random() < 1 / 3 else 0
+            jobs.append((text, e, v, sp, p, False, tempo, cents, g, st))
+    return _map(jobs)
 
 
 def _speak_safe(args):
@@ -220,7 +289,11 @@ def _map(jobs):
 
     jobs = sorted(set(jobs), key=jobs.index)
     with Pool(2) as pool:
-        res = pool.map(_speak_safe, jobs, chunksize=4)
+        res = []
+        for i, r in enumerate(pool.imap(_speak_safe, jobs, chunksize=4)):
+            res.append(r)
+            if len(jobs) >= 200 and (i + 1) % 200 == 0:
+                log(f"synth: {i + 1}/{len(jobs)} clips")
     out = [r for r in res if r]
     return sorted(set(out), key=out.index)
 

@@ -1,7 +1,7 @@
 """Writes a quantized layer list as a .tflite flatbuffer (schema version 3).
 
 Written with python3-flatbuffers' Builder from the published TFLite schema's
-field order; one subgraph, int8 tensors, buffer 0 empty, and a metadata entry
+field order; one subgraph, int8 tensors (or float32: export_float_mlp, the backbone heads), buffer 0 empty, and a metadata entry
 "kwsd" whose buffer holds the model's key=value text (pipeline/model_info.h).
 """
 
@@ -11,9 +11,9 @@ import numpy as np
 from model import out_hw
 
 # TensorType
-INT8, INT32 = 9, 2
+FLOAT32, INT8, INT32 = 0, 9, 2
 # BuiltinOperator
-OP = {"avgpool": 1, "conv": 3, "dwconv": 4, "fc": 9, "reshape": 22, "softmax": 25}
+OP = {"avgpool": 1, "conv": 3, "dwconv": 4, "fc": 9, "logistic": 14, "reshape": 22, "softmax": 25}
 # BuiltinOptions union indices
 OPT = {"conv": 1, "dwconv": 2, "avgpool": 5, "fc": 8, "softmax": 9, "reshape": 17}
 SAME, VALID = 0, 1
@@ -95,7 +95,7 @@ def _options(w, q):
         return w.table([(0, "int8", 1), (1, "int32", 1), (2, "int32", 1), (3, "int32", fw),
                         (4, "int32", fh), (5, "int8", NONE)])  # VALID, global
     if op == "fc":
-        return w.table([(0, "int8", NONE), (1, "int8", 0), (2, "bool", False)])
+        return w.table([(0, "int8", RELU if q.get("relu") else NONE), (1, "int8", 0), (2, "bool", False)])
     if op == "softmax":
         return w.table([(0, "float32", 1.0)])
     if op == "reshape":
@@ -151,6 +151,11 @@ def export(q_layers, frames, bins, metadata_text, path, description="kwsd model"
             out = w.tensor("output", shape, INT8, [1.0 / 256.0], [-128])
             ops.append((op, [cur], [out], q))
         cur = out
+    return _finish(w, ops, graph_in, cur, metadata_text, description, path)
+
+
+def _finish(w, ops, graph_in, graph_out, metadata_text, description, path):
+    """Serialises operators, tensors, buffers and the kwsd metadata; writes path; returns its size."""
     meta_buf = w.buffer(metadata_text.encode("utf-8"))
 
     b = w.b
@@ -159,11 +164,13 @@ def export(q_layers, frames, bins, metadata_text, path, description="kwsd model"
     # Operators
     op_offs = []
     for op, ins, outs, q in ops:
-        opts = _options(w, q)
+        opts = _options(w, q) if op in OPT else None
         iv = w.ivec(ins)
         ov = w.ivec(outs)
-        op_offs.append(w.table([(0, "uint32", code_index[OP[op]]), (1, "offset", iv), (2, "offset", ov),
-                                (3, "uint8", OPT[op]), (4, "offset", opts)]))
+        fields = [(0, "uint32", code_index[OP[op]]), (1, "offset", iv), (2, "offset", ov)]
+        if opts is not None:
+            fields += [(3, "uint8", OPT[op]), (4, "offset", opts)]
+        op_offs.append(w.table(fields))
     # Tensors
     t_offs = []
     for t in w.tensors:
@@ -181,7 +188,7 @@ def export(q_layers, frames, bins, metadata_text, path, description="kwsd model"
     tv = w.ivec(t_offs, "uoffset")
     ov_ops = w.ivec(op_offs, "uoffset")
     gin = w.ivec([graph_in])
-    gout = w.ivec([cur])
+    gout = w.ivec([graph_out])
     gname = b.CreateString("main")
     sg = w.table([(0, "offset", tv), (1, "offset", gin), (2, "offset", gout), (3, "offset", ov_ops),
                   (4, "offset", gname)])
@@ -210,6 +217,36 @@ def export(q_layers, frames, bins, metadata_text, path, description="kwsd model"
     with open(path, "wb") as f:
         f.write(data)
     return len(data)
+
+
+
+def export_float_mlp(layers, in_shape, metadata_text, path, description="kwsd float head"):
+    """A float32 multilayer perceptron: input in_shape (e.g. [1, 16, 96]) -> RESHAPE to [1, prod] ->
+    FULLY_CONNECTED per layer (weights [out, in], fused ReLU where layer["relu"]) -> LOGISTIC.
+    layers: [{"w": float32 [out, in], "b": float32 [out], "relu": bool}]."""
+    w = _Writer()
+    cur = w.tensor("input", list(in_shape), FLOAT32)
+    graph_in = cur
+    flat = int(np.prod(in_shape[1:]))
+    st = w.tensor("flatten/shape", [2], INT32, data=np.array([1, flat], "<i4").tobytes())
+    out = w.tensor("flatten", [1, flat], FLOAT32)
+    ops = [("reshape", [cur, st], [out], {"op": "reshape", "new_shape": [1, flat]})]
+    cur = out
+    for i, layer in enumerate(layers):
+        wt_ = np.asarray(layer["w"], "<f4")
+        bias = np.asarray(layer["b"], "<f4")
+        if wt_.ndim != 2 or wt_.shape[1] != w.tensors[cur]["shape"][1] or bias.shape != (wt_.shape[0],):
+            raise ValueError(f"layer {i}: weights {wt_.shape} / bias {bias.shape} do not fit input "
+                             f"{w.tensors[cur]['shape']}")
+        name = f"{i:02d}_fc"
+        wt = w.tensor(name + "/weights", wt_.shape, FLOAT32, data=wt_.tobytes())
+        bt = w.tensor(name + "/bias", bias.shape, FLOAT32, data=bias.tobytes())
+        out = w.tensor(name, [1, wt_.shape[0]], FLOAT32)
+        ops.append(("fc", [cur, wt, bt], [out], {"op": "fc", "relu": bool(layer.get("relu"))}))
+        cur = out
+    out = w.tensor("output", w.tensors[cur]["shape"], FLOAT32)
+    ops.append(("logistic", [cur], [out], {"op": "logistic"}))
+    return _finish(w, ops, graph_in, out, metadata_text, description, path)
 
 
 def read_metadata(path, name="kwsd"):

@@ -72,10 +72,19 @@ def main(argv=None):
     ap.add_argument("--check-inputs", action="store_true",
                     help="only read every file of --positives/--test-dir through the front end (as training "
                          "would) and list the ones that would be skipped; no training")
+    ap.add_argument("--backbone", action="store_true",
+                    help="train a head on openWakeWord's frozen backbone (float .tflite) instead of a model "
+                         "from scratch; the backbone folder is KWS_BACKBONE_DIR (default "
+                         "<shared data>/models/openwakeword)")
+    ap.add_argument("--voices", type=int, help="--backbone: synthetic voice settings (default 630)")
+    ap.add_argument("--copies", type=int, help="--backbone: times each synthetic clip appears in the streams "
+                                               "(default 2)")
     a = ap.parse_args(argv)
     try:
         name = slug(a.phrase)
         out = a.out or os.path.join(REPO_ROOT, "models", "custom", name)
+        if a.backbone:
+            return _backbone(a, name, out, argv)
         # With --positives, other wake words' recordings are 'unknown', except this keyword's own and
         # any folder holding (or held in) the recordings given with --test-dir / --positives.
         # From text alone they are left out: with only synthetic positives the model learned
@@ -119,6 +128,20 @@ def main(argv=None):
                  f"files of `{a.test_dir}` (none used in training).\n")
     cmd = "tools/train-keyword " + " ".join(f'"{x}"' if " " in x else x for x in (argv or sys.argv[1:]))
     model_card.write(r, out + ".md", cmd, extra)
+    print(f"{out}.tflite  {out}.md")
+    return 0
+
+
+def _backbone(a, name, out, argv):
+    import train_head
+
+    if a.positives or a.test_dir:
+        raise TrainError("--backbone trains from text only for now: --positives / --test-dir are not supported "
+                         "with it (measure a head with tools/train/eval_head.py)")
+    r = train_head.run(a.phrase, name, out, seed=a.seed, quick=a.quick, voices=a.voices, copies=a.copies,
+                       epochs=a.epochs if a.epochs != 14 else None)
+    cmd = "tools/train-keyword " + " ".join(f'"{x}"' if " " in x else x for x in (argv or sys.argv[1:]))
+    train_head.write_card(r, out + ".md", cmd)
     print(f"{out}.tflite  {out}.md")
     return 0
 
