@@ -59,6 +59,68 @@ Result<std::vector<std::string>> class_labels(const std::string& path, const std
   return R::success(labels);
 }
 
+// A head trained by tools/train (train-keyword --backbone) carries kwsd
+// metadata: its label and the operating point chosen in training. openWakeWord's
+// own heads carry none and keep the file-name label and openWakeWord's defaults.
+struct HeadMetadata {
+  std::string label;
+  bool has_threshold = false, has_min_count = false, has_refractory = false;
+  float threshold = 0.0f;
+  uint32_t min_count = 1;
+  uint32_t refractory_ms = 0;
+};
+
+Result<HeadMetadata> read_head_metadata(const nn::TfliteModel& model, const std::string& path) {
+  using R = Result<HeadMetadata>;
+  HeadMetadata meta;
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  if (!model.metadata("kwsd", &data, &size)) return R::success(meta);
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  size_t pos = 0;
+  for (int line_no = 1; pos < text.size(); ++line_no) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t eq = line.find('=');
+    if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+    const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    const std::string where = path + ": kwsd metadata line " + std::to_string(line_no) + ": ";
+    char* rest = nullptr;
+    errno = 0;
+    if (key == "labels") {
+      if (value.empty() || value.find(',') != std::string::npos ||
+          value.size() >= kMaxLabelLength) {
+        return R::failure(where + "labels: a backbone head has one label of 1.." +
+                          std::to_string(kMaxLabelLength - 1) + " bytes");
+      }
+      meta.label = value;
+    } else if (key == "threshold") {
+      meta.threshold = std::strtof(value.c_str(), &rest);
+      if (value.empty() || *rest != '\0' || errno != 0 || !(meta.threshold > 0.0f) ||
+          meta.threshold > 1.0f) {
+        return R::failure(where + "threshold: '" + value + "' is not a number in (0, 1]");
+      }
+      meta.has_threshold = true;
+    } else if (key == "min_count" || key == "refractory_ms") {
+      const unsigned long v = std::strtoul(value.c_str(), &rest, 10);
+      if (value.empty() || value[0] == '-' || *rest != '\0' || errno != 0 || v > 600000) {
+        return R::failure(where + key + ": '" + value + "' is not a whole number up to 600000");
+      }
+      if (key == "min_count") {
+        meta.min_count = static_cast<uint32_t>(v);
+        meta.has_min_count = v > 0;
+      } else {
+        meta.refractory_ms = static_cast<uint32_t>(v);
+        meta.has_refractory = true;
+      }
+    }
+  }
+  return R::success(meta);
+}
+
 }  // namespace
 
 const char* oww_backbone_help() {
@@ -159,18 +221,23 @@ Result<std::shared_ptr<const OwwModelSet>> OwwModelSet::load(
   cfg.embedding_stream_shift_rows =
       static_cast<int32_t>(OwwFrontend::kStepSamples / OwwMel::kHopSamples);
   std::vector<std::string> labels;
+  std::vector<HeadMetadata> label_meta;  // one per label
   for (const std::string& h : heads) {
     if (std::string err = load_file(h); !err.empty()) return R::failure(err);
     const nn::TfliteModel& m = set->files_.back()->model;
     OwwHeadShape shape;
     if (Status s = oww_head_shape(m, &shape); !s.ok()) return R::failure(h + ": " + s.message());
-    const std::string name = oww_head_name(h);
+    Result<HeadMetadata> meta = read_head_metadata(m, h);
+    if (!meta) return R::failure(meta.error());
+    const std::string name = meta->label.empty() ? oww_head_name(h) : meta->label;
     if (shape.scores == 1) {
       labels.push_back(name);
+      label_meta.push_back(*meta);
     } else {
       Result<std::vector<std::string>> names = class_labels(h, name, shape.scores);
       if (!names) return R::failure(names.error());
       labels.insert(labels.end(), names->begin(), names->end());
+      label_meta.resize(labels.size());  // a class head's operating point: openWakeWord's
     }
     cfg.heads[cfg.num_heads++] = &m;
     set->head_paths_.push_back(h);
@@ -202,6 +269,12 @@ Result<std::shared_ptr<const OwwModelSet>> OwwModelSet::load(
   for (const std::string& l : labels) names.push_back(l.c_str());
   if (Status s = make_oww_model_info((*trial)->frontend, names.data(), &set->info_); !s.ok()) {
     return R::failure(heads.front() + ": " + s.message());
+  }
+  for (size_t i = 0; i < label_meta.size() && i < set->info_.num_labels; ++i) {
+    KeywordParams& k = set->info_.keywords[i];
+    if (label_meta[i].has_threshold) k.threshold = label_meta[i].threshold;
+    if (label_meta[i].has_min_count) k.min_count = label_meta[i].min_count;
+    if (label_meta[i].has_refractory) k.refractory_ms = label_meta[i].refractory_ms;
   }
   return R::success(std::move(set));
 }

@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "daemon/model/model_runtime.h"
 #include "daemon/replay/replay.h"
+#include "tests/nn/model_builder.h"
 #include "tests/support/test_data.h"
 
 namespace kws::daemon {
@@ -131,6 +132,74 @@ TEST_F(OwwRuntimeTest, ConfigSetsThresholdAndRefractory) {
       config::parse_config("stage1:\n  keywords:\n    computer: {threshold: 0.7}\n", "bad.yaml");
   ASSERT_TRUE(bad);
   EXPECT_FALSE(ModelRuntime::load(dir_ + "/alexa_v0.1.tflite", "", &*bad));
+}
+
+// A head as tools/train exports it: [1, 16, 96] -> RESHAPE -> FULLY_CONNECTED
+// (zero weights, bias 2) -> LOGISTIC, with `metadata` as its kwsd entry.
+std::vector<uint8_t> trained_head(const std::string& metadata) {
+  using nn::testing::bytes_of;
+  using nn::testing::OpSpec;
+  using nn::testing::TensorSpec;
+  const auto f32 = [](std::vector<int32_t> shape, std::vector<float> values) {
+    return TensorSpec{
+        std::move(shape), nn::TensorType::kFloat32, bytes_of(values), {}, {}, 0, "", false};
+  };
+  nn::testing::ModelSpec m;
+  m.tensors = {
+      f32({1, 16, 96}, {}),
+      {{2}, nn::TensorType::kInt32, bytes_of(std::vector<int32_t>{1, 1536}), {}, {}, 0, "", false},
+      f32({1, 1536}, {}),
+      f32({1, 1536}, std::vector<float>(1536, 0.0f)),
+      f32({1}, {2.0f}),
+      f32({1, 1}, {}),
+      f32({1, 1}, {})};
+  OpSpec reshape{nn::op::kReshape, {0, 1}, {2}, 0, {}, ""};
+  OpSpec fc{nn::op::kFullyConnected, {2, 3, 4}, {5}, nn::options_type::kFullyConnected, {}, ""};
+  OpSpec logistic{nn::op::kLogistic, {5}, {6}, 0, {}, ""};
+  m.ops = {reshape, fc, logistic};
+  m.inputs = {0};
+  m.outputs = {6};
+  m.metadata = {{"kwsd", metadata}};
+  return nn::testing::build_model(m);
+}
+
+TEST_F(OwwRuntimeTest, TrainedHeadRunsAtItsOwnLabelAndOperatingPoint) {
+  const fs::path dir = fs::temp_directory_path() / "kws_oww_trained_head_test";
+  fs::create_directories(dir);
+  const auto write = [&dir](const std::string& name, const std::vector<uint8_t>& bytes) {
+    std::ofstream(dir / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
+    return (dir / name).string();
+  };
+  const std::string good = write("computer_s1.tflite", trained_head("kwsd_metadata=1\n"
+                                                                    "features=oww_embedding\n"
+                                                                    "labels=computer\n"
+                                                                    "threshold=0.93\n"
+                                                                    "min_count=2\n"
+                                                                    "refractory_ms=1500\n"));
+  ::setenv("KWS_OWW_DIR", dir_.c_str(), 1);
+  Result<std::unique_ptr<ModelRuntime>> rt = ModelRuntime::load(good, "", nullptr);
+  ASSERT_TRUE(rt) << rt.error();
+  const ModelInfo& info = (*rt)->info();
+  ASSERT_EQ(info.num_labels, 1u);
+  EXPECT_STREQ(info.labels[0], "computer");
+  EXPECT_FLOAT_EQ(info.keywords[0].threshold, 0.93f);
+  EXPECT_EQ(info.keywords[0].min_count, 2u);
+  EXPECT_EQ(info.keywords[0].refractory_ms, 1500u);
+  // Beside openWakeWord's own head (no metadata: file name, its defaults).
+  rt = ModelRuntime::load(join_model_list({good, dir_ + "/alexa_v0.1.tflite"}), "", nullptr);
+  ASSERT_TRUE(rt) << rt.error();
+  EXPECT_STREQ((*rt)->info().labels[1], "alexa");
+  EXPECT_FLOAT_EQ((*rt)->info().keywords[1].threshold, 0.5f);
+  // A broken operating point is refused with the file and line.
+  const std::string bad = write("bad.tflite", trained_head("kwsd_metadata=1\nthreshold=high\n"));
+  rt = ModelRuntime::load(bad, "", nullptr);
+  ::unsetenv("KWS_OWW_DIR");
+  ASSERT_FALSE(rt);
+  EXPECT_NE(rt.error().find("bad.tflite: kwsd metadata line 2: threshold"), std::string::npos)
+      << rt.error();
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ import subprocess
 import numpy as np
 
 import features
-from common import TrainError, log, shared_path
+from common import REPO_ROOT, TrainError, log, shared_path
 
 EMB_DIM = 96
 STEP_SAMPLES = 1280  # one embedding per 80 ms at 16 kHz
@@ -23,8 +23,13 @@ BACKBONE_FILES = ("embedding_model.tflite",)
 
 
 def backbone_dir():
-    d = os.environ.get("KWS_BACKBONE_DIR", shared_path("models/openwakeword"))
-    return d
+    """KWS_BACKBONE_DIR, else what tools/bootstrap.sh installs (models/openwakeword), else the shared data."""
+    if os.environ.get("KWS_BACKBONE_DIR"):
+        return os.environ["KWS_BACKBONE_DIR"]
+    installed = os.path.join(REPO_ROOT, "models", "openwakeword")
+    if all(os.path.isfile(os.path.join(installed, f)) for f in BACKBONE_FILES):
+        return installed
+    return shared_path("models/openwakeword")
 
 
 def check_backbone():
@@ -32,8 +37,9 @@ def check_backbone():
     d = backbone_dir()
     missing = [f for f in BACKBONE_FILES if not os.path.isfile(os.path.join(d, f))]
     if missing:
-        raise TrainError(f"backbone missing: {', '.join(missing)} not in {d} (set KWS_BACKBONE_DIR to the folder "
-                         "with openWakeWord's embedding_model.tflite, Apache-2.0)")
+        raise TrainError(f"backbone missing: {', '.join(missing)} not in {d} (run tools/bootstrap.sh, which "
+                         "fetches openWakeWord's embedding_model.tflite, Apache-2.0, into models/openwakeword, or set "
+                         "KWS_BACKBONE_DIR to its folder)")
     return d
 
 

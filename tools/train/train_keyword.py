@@ -74,8 +74,8 @@ def main(argv=None):
                          "would) and list the ones that would be skipped; no training")
     ap.add_argument("--backbone", action="store_true",
                     help="train a head on openWakeWord's frozen backbone (float .tflite) instead of a model "
-                         "from scratch; the backbone folder is KWS_BACKBONE_DIR (default "
-                         "<shared data>/models/openwakeword)")
+                         "from scratch; the backbone folder is KWS_BACKBONE_DIR (default models/openwakeword, "
+                         "which tools/bootstrap.sh fills, else <shared data>/models/openwakeword)")
     ap.add_argument("--voices", type=int, help="--backbone: synthetic voice settings (default 630)")
     ap.add_argument("--copies", type=int, help="--backbone: times each synthetic clip appears in the streams "
                                                "(default 2)")
