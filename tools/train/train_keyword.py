@@ -58,6 +58,20 @@ def check_inputs(folders, out):
     return 1 if bad else 0
 
 
+
+def _unpreload_blas():
+    """tools/train-keyword preloads OpenBLAS for this process only: the programs it runs (kws-features,
+    sox, the synthesisers) get the environment without it."""
+    lib = os.environ.pop("KWS_BLAS_PRELOAD", "")
+    if not lib:
+        return
+    rest = [p for p in os.environ.get("LD_PRELOAD", "").split(":") if p and p != lib]
+    if rest:
+        os.environ["LD_PRELOAD"] = ":".join(rest)
+    else:
+        os.environ.pop("LD_PRELOAD", None)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="train-keyword",
                                  description="Train a keyword model from text (no recordings needed).")
@@ -80,6 +94,7 @@ def main(argv=None):
     ap.add_argument("--copies", type=int, help="--backbone: times each synthetic clip appears in the streams "
                                                "(default 2)")
     a = ap.parse_args(argv)
+    _unpreload_blas()
     try:
         name = slug(a.phrase)
         out = a.out or os.path.join(REPO_ROOT, "models", "custom", name)
