@@ -872,7 +872,8 @@ Status Interpreter::run(uint32_t count, bool allow_stream) {
   uint32_t next_chain = 0;
   for (uint32_t o = 0; o < count; ++o) {
     while (next_chain < num_fused_ && fused_[next_chain].op < o) ++next_chain;
-    if (allow_stream && next_chain < num_fused_ && fused_[next_chain].op == o && o + 2 < count) {
+    if (KWS_NN_FLOAT32 != 0 && allow_stream && next_chain < num_fused_ &&
+        fused_[next_chain].op == o && o + 2 < count) {
       // One step for the chain: each node runs on the MAXIMUM's output.
       const FusedChain& fc = fused_[next_chain];
       const bool rows = stream && next_step < streamed_ops_ && stream_steps_[next_step].op == o;
