@@ -871,53 +871,39 @@ Status Interpreter::run(uint32_t count, bool allow_stream) {
   uint32_t next_step = 0;
   uint32_t next_chain = 0;
   for (uint32_t o = 0; o < count; ++o) {
+    // A fused chain runs its three nodes, each on the MAXIMUM's output.
     while (next_chain < num_fused_ && fused_[next_chain].op < o) ++next_chain;
+    const OpNode* nodes = &ops_[o];
+    uint32_t n = 1;
     if (KWS_NN_FLOAT32 != 0 && allow_stream && next_chain < num_fused_ &&
         fused_[next_chain].op == o && o + 2 < count) {
-      // One step for the chain: each node runs on the MAXIMUM's output.
-      const FusedChain& fc = fused_[next_chain];
-      const bool rows = stream && next_step < streamed_ops_ && stream_steps_[next_step].op == o;
-      for (uint32_t k = 0; k < 3; ++k) {
-        const OpNode& fn = fc.nodes[k];
-        Status s;
-        if (rows) {
-          const StreamStep& step = stream_steps_[next_step++];
-          RuntimeTensor& out = fn.out(tensors_, 0);
-          const int32_t h = out.dims[1];
-          if (k == 0) {
-            const size_t row_bytes = out.bytes / static_cast<size_t>(h);
-            std::memmove(out.data, out.data + static_cast<size_t>(step.shift) * row_bytes,
-                         static_cast<size_t>(step.first_row) * row_bytes);
-          }
-          s = step.rows->eval_rows(fn, tensors_, step.first_row, h);
-        } else {
-          s = fn.kernel->eval(fn, tensors_);
+      nodes = fused_[next_chain].nodes;
+      n = 3;
+    }
+    const bool rows = stream && next_step < streamed_ops_ && stream_steps_[next_step].op == o;
+    for (uint32_t k = 0; k < n; ++k) {
+      const OpNode& node = nodes[k];
+      Status s;
+      if (rows) {
+        // Kept rows move once per chain: its nodes share the output.
+        const StreamStep& step = stream_steps_[next_step++];
+        RuntimeTensor& out = node.out(tensors_, 0);
+        const int32_t h = out.dims[1];
+        if (k == 0) {
+          const size_t row_bytes = out.bytes / static_cast<size_t>(h);
+          std::memmove(out.data, out.data + static_cast<size_t>(step.shift) * row_bytes,
+                       static_cast<size_t>(step.first_row) * row_bytes);
         }
-        if (!s.ok()) {
-          return Status::Error(s.code(), "%s at operator %u: %s", fn.kernel->name,
-                               static_cast<unsigned>(o + k), s.message());
-        }
+        s = step.rows->eval_rows(node, tensors_, step.first_row, h);
+      } else {
+        s = node.kernel->eval(node, tensors_);
       }
-      o += 2;
-      continue;
+      if (!s.ok()) {
+        return Status::Error(s.code(), "%s at operator %u: %s", node.kernel->name,
+                             static_cast<unsigned>(o + k), s.message());
+      }
     }
-    const OpNode& node = ops_[o];
-    Status s;
-    if (stream && next_step < streamed_ops_ && stream_steps_[next_step].op == o) {
-      const StreamStep& step = stream_steps_[next_step++];
-      RuntimeTensor& out = node.out(tensors_, 0);
-      const int32_t rows = out.dims[1];
-      const size_t row_bytes = out.bytes / static_cast<size_t>(rows);
-      std::memmove(out.data, out.data + static_cast<size_t>(step.shift) * row_bytes,
-                   static_cast<size_t>(step.first_row) * row_bytes);
-      s = step.rows->eval_rows(node, tensors_, step.first_row, rows);
-    } else {
-      s = node.kernel->eval(node, tensors_);
-    }
-    if (!s.ok()) {
-      return Status::Error(s.code(), "%s at operator %u: %s", node.kernel->name,
-                           static_cast<unsigned>(o), s.message());
-    }
+    o += n - 1;
   }
   // Kept rows are whole only after a run of every op.
   stream_prev_valid_ = stream_prev_ != nullptr && count == num_ops_;
