@@ -322,6 +322,52 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
     }
   }
 
+  // Fusion candidates: subgraph-0 ops o (CONV_2D) -> o + 1 (LEAKY_RELU) ->
+  // o + 2 (MAXIMUM with a constant) where each intermediate feeds only the next
+  // op. The MAXIMUM's output is then written from op o's step on.
+  constexpr uint32_t kMaxFused = KWS_NN_FLOAT32 != 0 ? 64 : 1;
+  uint32_t fuse_op[kMaxFused];
+  uint32_t num_fuse = 0;
+  auto fuse_out = [&](uint32_t k) { return model.op_outputs(0, fuse_op[k] + 2)[0]; };
+  if (KWS_NN_FLOAT32 != 0 && options.fuse_activations) {
+    const uint32_t n_ops = model.num_operators(0);
+    auto uses = [&](int32_t t) {
+      uint32_t n = 0;
+      for (uint32_t o = 0; o < n_ops; ++o) {
+        const I32List in = model.op_inputs(0, o);
+        for (uint32_t i = 0; i < in.size(); ++i) n += in[i] == t ? 1u : 0u;
+      }
+      const I32List outs = model.outputs(0);
+      for (uint32_t i = 0; i < outs.size(); ++i) n += outs[i] == t ? 2u : 0u;
+      return n;
+    };
+    for (uint32_t o = 0; o + 2 < n_ops && num_fuse < kMaxFused; ++o) {
+      const OperatorDesc c = model.op(0, o);
+      const OperatorDesc l = model.op(0, o + 1);
+      const OperatorDesc m = model.op(0, o + 2);
+      if (c.builtin != op::kConv2d || l.builtin != op::kLeakyRelu || m.builtin != op::kMaximum ||
+          c.inputs.size() < 1 || c.inputs[0] < 0 || c.outputs.size() != 1 || l.inputs.size() != 1 ||
+          l.outputs.size() != 1 || m.inputs.size() != 2 || m.outputs.size() != 1) {
+        continue;
+      }
+      const int32_t ct = c.outputs[0];
+      const int32_t lt = l.outputs[0];
+      const int32_t mt = m.outputs[0];
+      const int32_t kt = m.inputs[1];
+      if (ct < 0 || lt < 0 || mt < 0 || kt < 0 || l.inputs[0] != ct || m.inputs[0] != lt ||
+          model.tensor(0, static_cast<uint32_t>(c.inputs[0])).type != TensorType::kFloat32 ||
+          model.tensor(0, static_cast<uint32_t>(kt)).data == nullptr ||
+          model.tensor(0, static_cast<uint32_t>(ct)).is_variable ||
+          model.tensor(0, static_cast<uint32_t>(lt)).is_variable ||
+          model.tensor(0, static_cast<uint32_t>(mt)).is_variable || uses(ct) != 1 ||
+          uses(lt) != 1) {
+        continue;
+      }
+      fuse_op[num_fuse++] = o;
+      o += 2;
+    }
+  }
+
   // Planned buffers: activation tensors in (run, index) order, then op scratch
   // in op order (a scratch buffer lives for its op's step only).
   PlanBuffer plan[kMaxPlannedBuffers];
@@ -371,6 +417,13 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
       int32_t last = 0;
       tensor_lifetime(model, rp, r, static_cast<int32_t>(t), &first, &last);
       if (first == INT32_MAX) continue;  // never used
+      for (uint32_t k = 0; r == 0 && k < num_fuse; ++k) {
+        if (fuse_out(k) != static_cast<int32_t>(t)) continue;
+        int32_t f = 0;
+        int32_t e = 0;
+        op_steps(model, rp, 0, fuse_op[k], &f, &e);
+        if (f < first) first = f;
+      }
       if (d.is_variable) {
         first = 0;
         last = rp.total_steps;
@@ -657,6 +710,17 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
     }
   }
 
+  FusedChain* chains = nullptr;
+  if (num_fuse > 0) {
+    if (building) {
+      if (off + num_fuse * sizeof(FusedChain) > len) {
+        return Status::Error(StatusCode::kBufferTooSmall, "arena of %zu bytes too small", len);
+      }
+      chains = reinterpret_cast<FusedChain*>(base + off);
+    }
+    off = align_up(off + num_fuse * sizeof(FusedChain));
+  }
+
   // Activations and scratch, placed by lifetime.
   size_t activation = 0;
   KWS_RETURN_IF_ERROR(plan_buffers(plan, num_plan, kAlign, &activation));
@@ -681,7 +745,49 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
   }
   off += activation;
   *bytes = off;
+  uint32_t num_chains = 0;
+  for (uint32_t k = 0; building && k < num_fuse; ++k) {
+    // Fuse only where prepare confirmed equal shapes and streaming treats the
+    // three outputs alike (all streamed with the same rows, or none).
+    const uint32_t o = fuse_op[k];
+    const RuntimeTensor& ct = nodes[o].out(tensors, 0);
+    const RuntimeTensor& lt = nodes[o + 1].out(tensors, 0);
+    const RuntimeTensor& mt = nodes[o + 2].out(tensors, 0);
+    if (ct.bytes != mt.bytes || lt.bytes != mt.bytes || ct.type != TensorType::kFloat32 ||
+        mt.type != TensorType::kFloat32 || !nodes[o + 2].in(tensors, 1).constant) {
+      continue;
+    }
+    const StreamStep* st[3] = {};
+    for (uint32_t i = 0; i < streamed_ops; ++i) {
+      for (uint32_t j = 0; j < 3; ++j) {
+        if (stream_steps[i].op == o + j) st[j] = &stream_steps[i];
+      }
+    }
+    const bool all = st[0] != nullptr && st[1] != nullptr && st[2] != nullptr;
+    if (!all && (st[0] != nullptr || st[1] != nullptr || st[2] != nullptr)) continue;
+    if (all && (st[0]->shift != st[1]->shift || st[0]->shift != st[2]->shift ||
+                st[0]->first_row != st[1]->first_row || st[0]->first_row != st[2]->first_row)) {
+      continue;
+    }
+    FusedChain& fc = chains[num_chains++];
+    fc = FusedChain{};
+    fc.op = o;
+    fc.ids[0] = fuse_out(k);
+    fc.ids[1] = nodes[o + 2].inputs[1];
+    const I32List one(reinterpret_cast<const uint8_t*>(fc.ids), 1);
+    const I32List two(reinterpret_cast<const uint8_t*>(fc.ids), 2);
+    fc.nodes[0] = nodes[o];
+    fc.nodes[0].outputs = one;
+    fc.nodes[1] = nodes[o + 1];
+    fc.nodes[1].inputs = one;
+    fc.nodes[1].outputs = one;
+    fc.nodes[2] = nodes[o + 2];
+    fc.nodes[2].inputs = two;
+    fc.nodes[2].outputs = one;
+  }
   if (building) {
+    self->fused_ = chains;
+    self->num_fused_ = num_chains;
     self->model_ = &model;
     self->ops_ = nodes;
     self->tensors_ = tensors;
@@ -763,24 +869,41 @@ Status Interpreter::run(uint32_t count, bool allow_stream) {
   }
   last_streamed_ = false;
   uint32_t next_step = 0;
+  uint32_t next_chain = 0;
   for (uint32_t o = 0; o < count; ++o) {
-    const OpNode& node = ops_[o];
-    Status s;
-    if (stream && next_step < streamed_ops_ && stream_steps_[next_step].op == o) {
-      const StreamStep& step = stream_steps_[next_step++];
-      RuntimeTensor& out = node.out(tensors_, 0);
-      const int32_t rows = out.dims[1];
-      const size_t row_bytes = out.bytes / static_cast<size_t>(rows);
-      std::memmove(out.data, out.data + static_cast<size_t>(step.shift) * row_bytes,
-                   static_cast<size_t>(step.first_row) * row_bytes);
-      s = step.rows->eval_rows(node, tensors_, step.first_row, rows);
-    } else {
-      s = node.kernel->eval(node, tensors_);
+    // A fused chain runs its three nodes, each on the MAXIMUM's output.
+    while (next_chain < num_fused_ && fused_[next_chain].op < o) ++next_chain;
+    const OpNode* nodes = &ops_[o];
+    uint32_t n = 1;
+    if (KWS_NN_FLOAT32 != 0 && allow_stream && next_chain < num_fused_ &&
+        fused_[next_chain].op == o && o + 2 < count) {
+      nodes = fused_[next_chain].nodes;
+      n = 3;
     }
-    if (!s.ok()) {
-      return Status::Error(s.code(), "%s at operator %u: %s", node.kernel->name,
-                           static_cast<unsigned>(o), s.message());
+    const bool rows = stream && next_step < streamed_ops_ && stream_steps_[next_step].op == o;
+    for (uint32_t k = 0; k < n; ++k) {
+      const OpNode& node = nodes[k];
+      Status s;
+      if (rows) {
+        // Kept rows move once per chain: its nodes share the output.
+        const StreamStep& step = stream_steps_[next_step++];
+        RuntimeTensor& out = node.out(tensors_, 0);
+        const int32_t h = out.dims[1];
+        if (k == 0) {
+          const size_t row_bytes = out.bytes / static_cast<size_t>(h);
+          std::memmove(out.data, out.data + static_cast<size_t>(step.shift) * row_bytes,
+                       static_cast<size_t>(step.first_row) * row_bytes);
+        }
+        s = step.rows->eval_rows(node, tensors_, step.first_row, h);
+      } else {
+        s = node.kernel->eval(node, tensors_);
+      }
+      if (!s.ok()) {
+        return Status::Error(s.code(), "%s at operator %u: %s", node.kernel->name,
+                             static_cast<unsigned>(o + k), s.message());
+      }
     }
+    o += n - 1;
   }
   // Kept rows are whole only after a run of every op.
   stream_prev_valid_ = stream_prev_ != nullptr && count == num_ops_;

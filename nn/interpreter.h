@@ -32,6 +32,14 @@
 // other input (the first invoke, after reset_state(), a gap in the stream)
 // simply runs every op in full: results are bit-identical to
 // stream_shift_rows = 0 for every input sequence.
+//
+// Fusion (InterpreterOptions::fuse_activations, float32 builds): a float
+// CONV_2D whose output feeds only a LEAKY_RELU whose output feeds only a
+// MAXIMUM with a constant runs as one step: the conv writes the MAXIMUM's
+// output and the two activations run in place on the rows just computed, with
+// the same kernels (results are bit-identical to unfused). The conv's and the
+// LEAKY_RELU's own outputs are then not written by invoke() (invoke_ops() and
+// invoke_op() run ops unfused).
 #pragma once
 
 #include <cstddef>
@@ -65,6 +73,16 @@ struct InterpreterOptions {
   // valid during needed_bytes()/init()).
   const InputShape* input_shapes = nullptr;
   uint32_t num_input_shapes = 0;
+  // Runs CONV_2D -> LEAKY_RELU -> MAXIMUM(constant) chains as one step.
+  bool fuse_activations = true;
+};
+
+// A CONV_2D -> LEAKY_RELU -> MAXIMUM chain run as one step: copies of the three
+// nodes that all write the MAXIMUM's output (ids: that tensor, the constant).
+struct FusedChain {
+  uint32_t op = 0;  // the CONV_2D; ops op + 1 and op + 2 are folded in
+  OpNode nodes[3];
+  int32_t ids[2] = {};
 };
 
 // A model input or output as the caller sees it.
@@ -122,6 +140,8 @@ class Interpreter {
   // The streamed ops in op order (streamed_ops() of them; nullptr when none).
   const StreamStep* stream_steps() const { return stream_steps_; }
   bool last_invoke_streamed() const { return last_streamed_; }
+  // Fused chains (fuse_activations), in op order.
+  uint32_t fused_chains() const { return num_fused_; }
 
  private:
   // Sizes (self == nullptr) or builds (self != nullptr, base/len the aligned
@@ -147,6 +167,8 @@ class Interpreter {
   bool stream_prev_valid_ = false;
   uint32_t streamed_ops_ = 0;
   bool last_streamed_ = false;
+  FusedChain* fused_ = nullptr;
+  uint32_t num_fused_ = 0;
   bool initialized_ = false;
 };
 

@@ -28,6 +28,7 @@ static_assert(std::is_same_v<decltype(&ref::conv_f32), decltype(&opt::conv_f32)>
 static_assert(
     std::is_same_v<decltype(&ref::fully_connected_f32), decltype(&opt::fully_connected_f32)>);
 static_assert(std::is_same_v<decltype(&ref::unary_f32), decltype(&opt::unary_f32)>);
+static_assert(std::is_same_v<decltype(&ref::binary_f32), decltype(&opt::binary_f32)>);
 static_assert(
     std::is_same_v<decltype(&ref::conv_f32_buffer_size), decltype(&opt::conv_f32_buffer_size)>);
 
@@ -55,6 +56,12 @@ Status fully_connected_f32(const FullyConnectedDims& dims, float activation_min,
 }
 Status unary_f32(UnaryF32Op op, float alpha, int32_t size, const float* input, float* output) {
   return fast::unary_f32(op, alpha, size, input, output);
+}
+Status binary_f32(BinaryF32Op op, float activation_min, float activation_max,
+                  const Dims4& input1_dims, const float* input1, const Dims4& input2_dims,
+                  const float* input2, const Dims4& output_dims, float* output) {
+  return fast::binary_f32(op, activation_min, activation_max, input1_dims, input1, input2_dims,
+                          input2, output_dims, output);
 }
 
 const char* kernels_variant() { return KWS_NN_USE_OPTIMIZED ? "optimized" : "reference"; }

@@ -29,7 +29,6 @@ Status fully_connected_f32(const FullyConnectedDims& dims, float activation_min,
                            float activation_max, const float* input, const float* filter,
                            const float* bias, float* output);
 using ref::batch_matmul_f32;
-using ref::binary_f32;
 using ref::greater_equal_f32;
 using ref::max_pool_f32;
 using ref::mean_f32;
@@ -38,6 +37,9 @@ using ref::reduce_max_f32;
 using ref::softmax_f32;
 using ref::transpose_f32;
 Status unary_f32(UnaryF32Op op, float alpha, int32_t size, const float* input, float* output);
+Status binary_f32(BinaryF32Op op, float activation_min, float activation_max,
+                  const Dims4& input1_dims, const float* input1, const Dims4& input2_dims,
+                  const float* input2, const Dims4& output_dims, float* output);
 
 // "reference" or "optimized": what KWS_NN_KERNELS selected.
 const char* kernels_variant();

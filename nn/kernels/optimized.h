@@ -40,6 +40,10 @@ Status fully_connected_f32(const FullyConnectedDims& dims, float activation_min,
                            float activation_max, const float* input, const float* filter,
                            const float* bias, float* output);
 Status unary_f32(UnaryF32Op op, float alpha, int32_t size, const float* input, float* output);
+// Same bits as the reference; a fast path for same-shape, scalar and
+// per-channel input 2 (nn/kernels/optimized/binary_f32.cc).
+Status binary_f32(BinaryF32Op op, float act_min, float act_max, const Dims4& a_d, const float* a,
+                  const Dims4& b_d, const float* b, const Dims4& out_d, float* out);
 
 // The ISA path taken on this CPU: "avx2", "neon" or "scalar".
 const char* isa();

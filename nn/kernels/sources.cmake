@@ -49,6 +49,7 @@ set(KWS_NN_KERNEL_SOURCES
   ${_kws_k}/optimized/conv_f32.cc
   ${_kws_k}/optimized/fully_connected_f32.cc
   ${_kws_k}/optimized/unary_f32.cc
+  ${_kws_k}/optimized/binary_f32.cc
   ${_kws_k}/optimized/depthwise_conv_s8.cc
   ${_kws_k}/optimized/fully_connected_s8.cc
 )

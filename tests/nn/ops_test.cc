@@ -257,6 +257,64 @@ TEST(Ops, F32ConvLeakyReluMaximum) {
   EXPECT_EQ(out, (std::vector<float>{-0.4f, -0.4f, -0.25f, 0.0f}));
 }
 
+// The interpreter runs that block as one fused step (fuse_activations) only
+// when the conv's and the LEAKY_RELU's outputs have no other reader; fused or
+// not, the results are the same bits.
+TEST(Ops, F32ConvChainFusesOnlyWhenIntermediatesHaveNoOtherReader) {
+  namespace fc = field::conv2d;
+  ModelSpec m;
+  m.tensors = {f32({1, 4, 3, 2}),
+               f32_const({3, 2, 2, 2}, {0.5f,  -1.0f, 0.25f, 2.0f,  -0.75f, 1.5f,  1.0f,  -0.5f,
+                                        0.1f,  0.2f,  -0.3f, 0.4f,  -0.5f,  0.6f,  0.7f,  -0.8f,
+                                        -1.1f, 0.9f,  0.3f,  -0.2f, 0.8f,   -0.6f, 0.05f, 1.2f}),
+               f32_const({3}, {0.1f, -0.2f, 0.3f}),
+               f32({1, 3, 2, 3}),
+               f32({1, 3, 2, 3}),
+               f32_const({3}, {-0.4f, -0.1f, -2.0f}),
+               f32({1, 3, 2, 3})};
+  m.ops = {op_of(op::kConv2d, {0, 1, 2}, 3, options_type::kConv2d,
+                 {OptionField::i8(fc::kPadding, schema_padding::kValid)}),
+           op_of(op::kLeakyRelu, {3}, 4, options_type::kLeakyRelu,
+                 {OptionField::f32(field::leaky_relu::kAlpha, 0.2f)}),
+           op_of(op::kMaximum, {4, 5}, 6)};
+  m.inputs = {0};
+  m.outputs = {6};
+  std::vector<float> x(24);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7) * 0.37f - 1.1f;
+  // Runs `spec` and returns output 0, its fused chain count in `*chains`.
+  auto run_with = [&](const ModelSpec& spec, bool fuse, uint32_t* chains) {
+    const std::vector<uint8_t> bytes = testing::build_model(spec);
+    TfliteModel model;
+    EXPECT_TRUE(model.parse(bytes.data(), bytes.size()).ok());
+    InterpreterOptions options;
+    options.fuse_activations = fuse;
+    size_t needed = 0;
+    EXPECT_TRUE(Interpreter::needed_bytes(model, &needed, options).ok());
+    std::vector<uint8_t> arena(needed);
+    Interpreter interp;
+    EXPECT_TRUE(interp.init(model, arena.data(), arena.size(), options).ok());
+    std::memcpy(interp.input(0).data, x.data(), x.size() * sizeof(float));
+    EXPECT_TRUE(interp.invoke().ok());
+    *chains = interp.fused_chains();
+    const float* out = static_cast<const float*>(interp.output(0).data);
+    return std::vector<float>(out, out + 18);
+  };
+  uint32_t chains = 0;
+  const std::vector<float> unfused = run_with(m, false, &chains);
+  EXPECT_EQ(chains, 0u);
+  EXPECT_EQ(run_with(m, true, &chains), unfused);
+  EXPECT_EQ(chains, 1u);
+  ModelSpec conv_also_output = m;
+  conv_also_output.outputs = {6, 3};
+  EXPECT_EQ(run_with(conv_also_output, true, &chains), unfused);
+  EXPECT_EQ(chains, 0u);
+  ModelSpec leaky_read_twice = m;
+  leaky_read_twice.tensors.push_back(f32({1, 3, 2, 3}));
+  leaky_read_twice.ops.push_back(op_of(op::kMaximum, {4, 5}, 7));
+  EXPECT_EQ(run_with(leaky_read_twice, true, &chains), unfused);
+  EXPECT_EQ(chains, 0u);
+}
+
 TEST(Ops, F32FullyConnectedReluThenSoftmax) {
   namespace ff = field::fully_connected;
   ModelSpec m;

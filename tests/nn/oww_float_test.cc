@@ -129,16 +129,23 @@ TEST(OwwFloat, EmbeddingModelMatchesOnnxWithin1e4Relative) {
 // Streaming (InterpreterOptions::stream_shift_rows = 8, the 80 ms step of
 // openWakeWord's 76-frame window) gives bit-identical embeddings to full
 // invokes on windows sliding by 8 mel frames, and computes only new rows.
+// The reference runs unfused; the streamed interpreter fuses every
+// CONV_2D -> LEAKY_RELU -> MAXIMUM chain, which must not change a bit either.
 TEST(OwwFloat, EmbeddingModelStreamedBy8RowsIsBitIdentical) {
   KWS_REQUIRE_SHARED(model_path, std::string(kDir) + "embedding_model.tflite");
   KWS_REQUIRE_SHARED(mel_path, std::string(kDir) + "reference/jarvis_first.mel.npy");
   Loaded full, streamed;
-  ASSERT_TRUE(load(model_path, &full));
+  InterpreterOptions unfused;
+  unfused.fuse_activations = false;
+  ASSERT_TRUE(load(model_path, &full, unfused));
+  EXPECT_EQ(full.interp.fused_chains(), 0u);
   InterpreterOptions options;
   options.stream_shift_rows = 8;
   ASSERT_TRUE(load(model_path, &streamed, options));
   // Every op but the last convolution (one output row) keeps rows.
   EXPECT_EQ(streamed.interp.streamed_ops(), streamed.interp.num_ops() - 1);
+  // 19 of the 20 convolutions are followed by LEAKY_RELU and MAXIMUM.
+  EXPECT_EQ(streamed.interp.fused_chains(), 19u);
   const NpyArray mel = npy(mel_path);
   const int64_t windows = full_check() ? (mel.shape[0] - 76) / 8 + 1 : 4;
   for (int64_t w = 0; w < windows; ++w) {

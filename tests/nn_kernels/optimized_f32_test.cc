@@ -133,6 +133,41 @@ TEST_P(OptimizedF32, FullyConnectedMatchesReference) {
   }
 }
 
+// The binary ops' fast paths (input 2 of the output's shape, one value, one
+// per channel) give the reference's bits, also in place; other broadcasts
+// and bad arguments go to the reference.
+TEST(OptimizedF32Binary, EqualsReferenceBitForBit) {
+  std::mt19937 rng(31);
+  const Dims4 out{1, 3, 5, 7};
+  const Dims4 seconds[] = {out, {1, 1, 1, 1}, {1, 1, 1, 7}, {1, 3, 1, 7}, {1, 1, 5, 1}};
+  const BinaryF32Op ops[] = {BinaryF32Op::kAdd, BinaryF32Op::kSub, BinaryF32Op::kMul,
+                             BinaryF32Op::kMaximum, BinaryF32Op::kMinimum};
+  for (const Dims4& bd : seconds) {
+    const std::vector<float> a = random_f32(rng, count(out));
+    const std::vector<float> b = random_f32(rng, count(bd));
+    for (BinaryF32Op op : ops) {
+      SCOPED_TRACE("op " + std::to_string(static_cast<int>(op)) + " b " +
+                   std::to_string(count(bd)));
+      std::vector<float> r(count(out)), o(count(out));
+      ASSERT_TRUE(
+          ref::binary_f32(op, -0.5f, 0.75f, out, a.data(), bd, b.data(), out, r.data()).ok());
+      ASSERT_TRUE(
+          opt::binary_f32(op, -0.5f, 0.75f, out, a.data(), bd, b.data(), out, o.data()).ok());
+      EXPECT_EQ(o, r);
+      std::vector<float> in_place = a;
+      ASSERT_TRUE(opt::binary_f32(op, -0.5f, 0.75f, out, in_place.data(), bd, b.data(), out,
+                                  in_place.data())
+                      .ok());
+      EXPECT_EQ(in_place, r);
+    }
+  }
+  float y[4] = {};
+  const Dims4 d{1, 1, 2, 2};
+  EXPECT_FALSE(opt::binary_f32(BinaryF32Op::kAdd, -1.0f, 1.0f, d, nullptr, d, y, d, y).ok());
+  EXPECT_FALSE(
+      opt::binary_f32(BinaryF32Op::kAdd, -1.0f, 1.0f, d, y, Dims4{1, 1, 3, 2}, y, d, y).ok());
+}
+
 TEST(OptimizedF32Args, BadArgumentsAreErrors) {
   ConvF32Params p;
   Dims4 in{1, 4, 4, 2}, f{3, 3, 3, 2}, out{1, 2, 2, 3};
