@@ -152,9 +152,10 @@ int run(int argc, char** argv) {
     const TensorView o = interp.output(0);
     std::vector<float> y(elements(o));
     for (size_t i = 0; i < y.size(); ++i) {
-      y[i] = o.type == TensorType::kFloat32
-                 ? static_cast<const float*>(o.data)[i]
-                 : o.scale * static_cast<float>(static_cast<const int8_t*>(o.data)[i] - o.zero_point);
+      y[i] =
+          o.type == TensorType::kFloat32
+              ? static_cast<const float*>(o.data)[i]
+              : o.scale * static_cast<float>(static_cast<const int8_t*>(o.data)[i] - o.zero_point);
     }
     std::fwrite(y.data(), 4, y.size(), out);
   }
