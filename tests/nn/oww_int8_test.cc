@@ -55,7 +55,8 @@ struct Loaded {
 TEST(OwwInt8, QuantisedEmbeddingCloseToFloat) {
   const char* int8_path = std::getenv("KWS_OWW_INT8_MODEL");
   if (int8_path == nullptr || int8_path[0] == '\0') {
-    GTEST_SKIP() << "KWS_OWW_INT8_MODEL not set (make it with tools/train/quantize_oww.py quantize)";
+    GTEST_SKIP()
+        << "KWS_OWW_INT8_MODEL not set (make it with tools/train/quantize_oww.py quantize)";
   }
   KWS_REQUIRE_SHARED(float_path, std::string(kDir) + "embedding_model.tflite");
   KWS_REQUIRE_SHARED(mel_path, std::string(kDir) + "reference/jarvis_first.mel.npy");
