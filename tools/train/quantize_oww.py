@@ -200,11 +200,7 @@ def quantize(args):
             wq = np.clip(np.round(wf / ws[:, None, None, None]), -127, 127).astype(np.int8)
             in_s = q[src][0]
             bq = np.round(bf / (in_s * ws)).astype("<i4")
-            nxt = ops[i + 1] if i + 1 < len(ops) else None
-            if nxt is not None and nxt["code"] == 98:
-                q[out] = act_quant(*ranges[out])
-            else:
-                q[out] = act_quant(*ranges[out])
+            q[out] = act_quant(*ranges[out])
             wt = w.tensor(f"{i:02d}/weights", wq.shape, te.INT8, list(ws), [0] * len(ws), 0, wq.tobytes())
             bt = w.tensor(f"{i:02d}/bias", [len(ws)], te.INT32, list(in_s * ws), [0] * len(ws), 0, bq.tobytes())
             name = "output" if out == sg_out[0] else f"{i:02d}_conv"
