@@ -12,6 +12,7 @@ extern const OpKernel kAveragePool2dKernel;
 extern const OpKernel kMaxPool2dKernel;
 extern const OpKernel kSoftmaxKernel;
 extern const OpKernel kLogisticKernel;
+extern const OpKernel kLeakyReluKernel;
 extern const OpKernel kAddKernel;
 extern const OpKernel kMulKernel;
 extern const OpKernel kQuantizeKernel;

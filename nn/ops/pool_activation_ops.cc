@@ -1,4 +1,6 @@
-// AVERAGE_POOL_2D, MAX_POOL_2D, SOFTMAX and LOGISTIC.
+// AVERAGE_POOL_2D, MAX_POOL_2D, SOFTMAX, LOGISTIC and LEAKY_RELU (int8).
+#include "nn/kernels/fixed_point.h"
+#include "nn/kernels/quantization.h"
 #include "nn/ops/op_table.h"
 #include "nn/ops/op_util.h"
 
@@ -138,8 +140,62 @@ Status eval_logistic(const OpNode& node, RuntimeTensor* t) {
   return logistic_s8(d.params, d.size, s8(node.in(t, 0)), s8(node.out(t, 0)));
 }
 
+// LEAKY_RELU int8 as TFLite's reference: x - in_zp, scaled by in/out (x >= 0)
+// or by alpha * in/out (x < 0) with its quantised multiplier, plus out_zp,
+// clamped to [-128, 127].
+struct LeakyReluData {
+  int32_t in_zp = 0;
+  int32_t out_zp = 0;
+  int32_t mult_identity = 0;
+  int shift_identity = 0;
+  int32_t mult_alpha = 0;
+  int shift_alpha = 0;
+  int32_t size = 0;
+};
+
+Status prepare_leaky_relu_op(const PrepareContext& ctx, void* persistent, OpMemory* mem) {
+  RuntimeTensor* in = ctx.input(0);
+  RuntimeTensor* out = ctx.output(0);
+  KWS_RETURN_IF_ERROR(expect(in, TensorType::kInt8, "input"));
+  KWS_RETURN_IF_ERROR(expect(out, TensorType::kInt8, "output"));
+  KWS_RETURN_IF_ERROR(expect_quantized(in, "input"));
+  KWS_RETURN_IF_ERROR(expect_quantized(out, "output"));
+  if (elements(*in) != elements(*out)) {
+    return Status::Error(StatusCode::kMalformedModel, "input and output sizes differ");
+  }
+  float alpha = 0.0f;
+  KWS_RETURN_IF_ERROR(ctx.model->option<float>(*ctx.desc, field::leaky_relu::kAlpha, 0.0f, &alpha));
+  LeakyReluData d;
+  d.in_zp = in->zero_point;
+  d.out_zp = out->zero_point;
+  d.size = static_cast<int32_t>(elements(*in));
+  const double ratio = static_cast<double>(in->scale) / static_cast<double>(out->scale);
+  KWS_RETURN_IF_ERROR(quantize_multiplier(ratio, &d.mult_identity, &d.shift_identity));
+  KWS_RETURN_IF_ERROR(
+      quantize_multiplier(ratio * static_cast<double>(alpha), &d.mult_alpha, &d.shift_alpha));
+  mem->persistent_bytes = sizeof(LeakyReluData);
+  if (persistent != nullptr) *static_cast<LeakyReluData*>(persistent) = d;
+  return Status::Ok();
+}
+
+Status eval_leaky_relu(const OpNode& node, RuntimeTensor* t) {
+  const LeakyReluData& d = *static_cast<const LeakyReluData*>(node.persistent);
+  const int8_t* x = s8(node.in(t, 0));
+  int8_t* y = s8(node.out(t, 0));
+  for (int32_t i = 0; i < d.size; ++i) {
+    const int32_t v = static_cast<int32_t>(x[i]) - d.in_zp;
+    const int32_t r = v >= 0
+                          ? multiply_by_quantized_multiplier(v, d.mult_identity, d.shift_identity)
+                          : multiply_by_quantized_multiplier(v, d.mult_alpha, d.shift_alpha);
+    const int32_t q = r + d.out_zp;
+    y[i] = static_cast<int8_t>(q < -128 ? -128 : (q > 127 ? 127 : q));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
+const OpKernel kLeakyReluKernel = {"LEAKY_RELU", prepare_leaky_relu_op, eval_leaky_relu, nullptr};
 const OpKernel kAveragePool2dKernel = {"AVERAGE_POOL_2D", prepare_pool, eval_avg_pool, nullptr};
 const OpKernel kMaxPool2dKernel = {"MAX_POOL_2D", prepare_pool, eval_max_pool, nullptr};
 const OpKernel kSoftmaxKernel = {"SOFTMAX", prepare_softmax_op, eval_softmax, nullptr};

@@ -29,6 +29,7 @@ namespace {
   X(kMaxPool2d, "MAX_POOL_2D", kMaxPool2dKernel)                   \
   X(kSoftmax, "SOFTMAX", kSoftmaxKernel)                           \
   X(kLogistic, "LOGISTIC", kLogisticKernel)                        \
+  X(kLeakyRelu, "LEAKY_RELU", kLeakyReluKernel)                    \
   X(kAdd, "ADD", kAddKernel)                                       \
   X(kMul, "MUL", kMulKernel)                                       \
   X(kQuantize, "QUANTIZE", kQuantizeKernel)                        \

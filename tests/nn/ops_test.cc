@@ -123,6 +123,15 @@ TEST(Ops, LogisticOfZeroIsOneHalf) {
   EXPECT_EQ(out, (std::vector<int8_t>{0, 127, -128}));
 }
 
+TEST(Ops, LeakyReluInt8RequantisesBothSlopes) {
+  ModelSpec m =
+      one_op(op::kLeakyRelu, {s8({5}, 0.1f, 0), s8({5}, 0.05f, -10)}, {0}, {0}, 1,
+             options_type::kLeakyRelu, {OptionField::f32(field::leaky_relu::kAlpha, 0.25f)});
+  const auto out = as<int8_t>(run(m, {bytes_of(std::vector<int8_t>{20, -40, 0, 127, -128})}));
+  // 2.0 -> 2.0, -4.0 -> -1.0, 0 -> 0, 12.7 -> 12.7 (clamped at 127), -12.8 -> -3.2; /0.05 - 10.
+  EXPECT_EQ(out, (std::vector<int8_t>{30, -30, -10, 127, -74}));
+}
+
 TEST(Ops, QuantizeFloatAndRequantize) {
   TensorSpec f{{4}, TensorType::kFloat32, {}, {}, {}, 0, "", false};
   ModelSpec m = one_op(op::kQuantize, {f, s8({4}, 0.5f, 1)}, {0}, {0}, 1);
@@ -431,10 +440,10 @@ TEST(Ops, UnsupportedFloatOpOrTypeNamesOpAndIndex) {
             nullptr)
       << s.message();
   // An op the runtime has for another type.
-  ModelSpec leaky = one_op(op::kLeakyRelu, {s8({2}, 1.0f, 0), s8({2}, 1.0f, 0)}, {0}, {0}, 1);
-  s = load_error(leaky);
+  ModelSpec rsqrt = one_op(op::kRsqrt, {s8({2}, 1.0f, 0), s8({2}, 1.0f, 0)}, {0}, {0}, 1);
+  s = load_error(rsqrt);
   EXPECT_NE(std::strstr(s.message(),
-                        "LEAKY_RELU (builtin 98) for INT8 inputs at subgraph 0 "
+                        "RSQRT (builtin 76) for INT8 inputs at subgraph 0 "
                         "operator 0"),
             nullptr)
       << s.message();
