@@ -43,6 +43,9 @@ Status TfliteModel::parse(const void* data, size_t size) {
     KWS_RETURN_IF_ERROR(parse_subgraph(sg));
   }
   KWS_RETURN_IF_ERROR(parse_metadata());
+  // Subgraph 0's tensor and operator vectors, read by every planning scan.
+  sg0_tensors_ = subgraph_vector(0, f::subgraph::kTensors, 4);
+  sg0_operators_ = subgraph_vector(0, f::subgraph::kOperators, 4);
   parsed_ = true;
   return Status::Ok();
 }
@@ -128,6 +131,10 @@ fb::Table TfliteModel::subgraph_table(uint32_t sg) const {
 }
 
 fb::Vector TfliteModel::subgraph_vector(uint32_t sg, int field_id, size_t elem_size) const {
+  if (parsed_ && sg == 0) {
+    if (field_id == f::subgraph::kTensors) return sg0_tensors_;
+    if (field_id == f::subgraph::kOperators) return sg0_operators_;
+  }
   fb::Vector v;
   bool present = false;
   (void)reader_.vector_field(subgraph_table(sg), field_id, elem_size, 1, &v, &present);

@@ -151,6 +151,8 @@ class TfliteModel {
   fb::Vector subgraphs_;
   fb::Vector buffers_;
   fb::Vector metadata_;
+  fb::Vector sg0_tensors_;  // cached by parse(): the hot planning scans read them
+  fb::Vector sg0_operators_;
   uint32_t version_ = 0;
   bool parsed_ = false;
 };
