@@ -306,8 +306,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
   // Graph inputs are written by the caller: they must live in the arena.
   const I32List graph_inputs = model.inputs(0);
   for (uint32_t i = 0; i < graph_inputs.size(); ++i) {
-    const TensorDesc d = model.tensor(0, static_cast<uint32_t>(graph_inputs[i]));
-    if (d.data != nullptr) {
+    if (model.tensor_data(0, static_cast<uint32_t>(graph_inputs[i])) != nullptr) {
       return Status::Error(StatusCode::kMalformedModel, "graph input %u (tensor %d) is constant",
                            static_cast<unsigned>(i), static_cast<int>(graph_inputs[i]));
     }
@@ -527,9 +526,9 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
     const OperatorDesc d = model.op(sg, o);
     TensorType type = TensorType::kInt8;
     if (d.inputs.size() > 0 && d.inputs[0] >= 0) {
-      type = model.tensor(sg, static_cast<uint32_t>(d.inputs[0])).type;
+      type = model.tensor_type(sg, static_cast<uint32_t>(d.inputs[0]));
     } else if (d.outputs.size() > 0 && d.outputs[0] >= 0) {
-      type = model.tensor(sg, static_cast<uint32_t>(d.outputs[0])).type;
+      type = model.tensor_type(sg, static_cast<uint32_t>(d.outputs[0]));
     }
     const OpKernel* kernel = lookup_op(d.builtin, type);
     if (kernel == nullptr) {
@@ -553,7 +552,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
     }
     for (uint32_t i = 0; i < d.outputs.size(); ++i) {
       const int32_t t = d.outputs[i];
-      if (t >= 0 && model.tensor(sg, static_cast<uint32_t>(t)).data != nullptr) {
+      if (t >= 0 && model.tensor_data(sg, static_cast<uint32_t>(t)) != nullptr) {
         return Status::Error(
             StatusCode::kMalformedModel, "%s at subgraph %u operator %u writes constant tensor %d",
             kernel->name, static_cast<unsigned>(sg), static_cast<unsigned>(o), static_cast<int>(t));

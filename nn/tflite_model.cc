@@ -438,6 +438,26 @@ TensorDesc TfliteModel::tensor(uint32_t sg, uint32_t index) const {
   return desc;
 }
 
+TensorType TfliteModel::tensor_type(uint32_t sg, uint32_t index) const {
+  // Validated by parse(): the reads below cannot fail.
+  fb::Table t;
+  uint8_t type = 0;
+  (void)reader_.table_element(subgraph_vector(sg, f::subgraph::kTensors, 4), index, &t);
+  (void)reader_.scalar<uint8_t>(t, f::tensor::kType, 0, &type);
+  return static_cast<TensorType>(type);
+}
+
+const uint8_t* TfliteModel::tensor_data(uint32_t sg, uint32_t index) const {
+  if (buffers_.size == 0) return nullptr;
+  fb::Table t;
+  uint32_t buffer = 0;
+  (void)reader_.table_element(subgraph_vector(sg, f::subgraph::kTensors, 4), index, &t);
+  (void)reader_.scalar<uint32_t>(t, f::tensor::kBuffer, 0, &buffer);
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  return buffer_data(buffer, &data, &size).ok() ? data : nullptr;
+}
+
 OperatorDesc TfliteModel::op(uint32_t sg, uint32_t index) const {
   const fb::Vector v = subgraph_vector(sg, f::subgraph::kOperators, 4);
   fb::Table t;
