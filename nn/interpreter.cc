@@ -145,39 +145,83 @@ void op_steps(const TfliteModel& model, const RunPlan& rp, uint32_t r, uint32_t 
   }
 }
 
-// Lifetime of tensor `tensor` of run `r` in steps; first == INT32_MAX when unused.
-void tensor_lifetime(const TfliteModel& model, const RunPlan& rp, uint32_t r, int32_t tensor,
-                     int32_t* first, int32_t* last) {
+// Lifetimes in steps of a window of consecutive tensors of one run
+// (first == INT32_MAX: unused), all from one pass over the run's ops: asking
+// per tensor would rescan every op for every tensor. Small enough for a
+// microcontroller's stack.
+constexpr uint32_t kLifetimeWindow = 32;
+struct LifetimeWindow {
+  uint32_t run = kMaxRun;
+  uint32_t begin = 0;  // tensor index of slot 0
+  uint32_t count = 0;
+  int32_t first[kLifetimeWindow] = {};
+  int32_t last[kLifetimeWindow] = {};
+};
+
+// Fills `w` with tensors [t0, t0 + kLifetimeWindow) of run `r`.
+void fill_lifetimes(const TfliteModel& model, const RunPlan& rp, uint32_t r, uint32_t t0,
+                    LifetimeWindow* w) {
   const uint32_t sg = rp.sg[r];
   const int32_t begin = r == 0 ? 0 : rp.step_begin[r];
   const int32_t end = r == 0 ? rp.total_steps : rp.step_end[r];
-  *first = INT32_MAX;
-  *last = -1;
+  const uint32_t nt = model.num_tensors(sg);
+  w->run = r;
+  w->begin = t0;
+  w->count = nt - t0 < kLifetimeWindow ? nt - t0 : kLifetimeWindow;
+  for (uint32_t k = 0; k < w->count; ++k) {
+    w->first[k] = INT32_MAX;
+    w->last[k] = -1;
+  }
+  // The window slot of tensor `t`, or count.
+  auto slot = [&](int32_t t) -> uint32_t {
+    const int64_t k = static_cast<int64_t>(t) - static_cast<int64_t>(t0);
+    return k >= 0 && k < static_cast<int64_t>(w->count) ? static_cast<uint32_t>(k) : w->count;
+  };
   const I32List ins = model.inputs(sg);
   for (uint32_t i = 0; i < ins.size(); ++i) {
-    if (ins[i] == tensor) *first = begin;
+    const uint32_t k = slot(ins[i]);
+    if (k < w->count) w->first[k] = begin;
   }
-  for (uint32_t o = 0; o < model.num_operators(sg); ++o) {
+  const uint32_t num_ops = model.num_operators(sg);
+  for (uint32_t o = 0; o < num_ops; ++o) {
     const I32List lists[2] = {model.op_inputs(sg, o), model.op_outputs(sg, o)};
+    bool have_steps = false;
+    int32_t f = 0;
+    int32_t e = 0;
     for (const I32List& l : lists) {
       for (uint32_t i = 0; i < l.size(); ++i) {
-        if (l[i] != tensor) continue;
-        int32_t f = 0;
-        int32_t e = 0;
-        op_steps(model, rp, r, o, &f, &e);
-        if (f < *first) *first = f;
-        if (e > *last) *last = e;
+        const uint32_t k = slot(l[i]);
+        if (k == w->count) continue;
+        if (!have_steps) {
+          op_steps(model, rp, r, o, &f, &e);
+          have_steps = true;
+        }
+        if (f < w->first[k]) w->first[k] = f;
+        if (e > w->last[k]) w->last[k] = e;
       }
     }
   }
   const I32List outs = model.outputs(sg);
   for (uint32_t i = 0; i < outs.size(); ++i) {
-    if (outs[i] == tensor) {
-      if (*first == INT32_MAX) *first = begin;
-      *last = end;
-    }
+    const uint32_t k = slot(outs[i]);
+    if (k == w->count) continue;
+    if (w->first[k] == INT32_MAX) w->first[k] = begin;
+    w->last[k] = end;
   }
-  if (*first != INT32_MAX && *last < *first) *last = *first;
+  for (uint32_t k = 0; k < w->count; ++k) {
+    if (w->first[k] != INT32_MAX && w->last[k] < w->first[k]) w->last[k] = w->first[k];
+  }
+}
+
+// Lifetime of tensor `tensor` of run `r` in steps; first == INT32_MAX when
+// unused. Refills `w` when the tensor is outside it.
+void tensor_lifetime(const TfliteModel& model, const RunPlan& rp, uint32_t r, uint32_t tensor,
+                     LifetimeWindow* w, int32_t* first, int32_t* last) {
+  if (w->run != r || tensor < w->begin || tensor - w->begin >= w->count) {
+    fill_lifetimes(model, rp, r, tensor, w);
+  }
+  *first = w->first[tensor - w->begin];
+  *last = w->last[tensor - w->begin];
 }
 
 // Tensor `t` of run `r` as the runtime sees it: a branch input fed by a
@@ -262,8 +306,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
   // Graph inputs are written by the caller: they must live in the arena.
   const I32List graph_inputs = model.inputs(0);
   for (uint32_t i = 0; i < graph_inputs.size(); ++i) {
-    const TensorDesc d = model.tensor(0, static_cast<uint32_t>(graph_inputs[i]));
-    if (d.data != nullptr) {
+    if (model.tensor_data(0, static_cast<uint32_t>(graph_inputs[i])) != nullptr) {
       return Status::Error(StatusCode::kMalformedModel, "graph input %u (tensor %d) is constant",
                            static_cast<unsigned>(i), static_cast<int>(graph_inputs[i]));
     }
@@ -384,9 +427,11 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
   PlannedShape plan_shape[kMaxPlannedBuffers];
 #endif
   size_t num_plan = 0;
+  LifetimeWindow window;
   for (uint32_t r = 0; r < rp.count; ++r) {
     const uint32_t sg = rp.sg[r];
-    for (uint32_t t = 0; t < model.num_tensors(sg); ++t) {
+    const uint32_t sg_tensors = model.num_tensors(sg);
+    for (uint32_t t = 0; t < sg_tensors; ++t) {
       const uint32_t g = rp.tensor_base[r] + t;
       const TensorDesc d = effective_desc(model, rp, r, t);
       size_t tensor_bytes = d.bytes;
@@ -415,7 +460,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
       if (d.data != nullptr || tensor_bytes == 0) continue;
       int32_t first = 0;
       int32_t last = 0;
-      tensor_lifetime(model, rp, r, static_cast<int32_t>(t), &first, &last);
+      tensor_lifetime(model, rp, r, t, &window, &first, &last);
       if (first == INT32_MAX) continue;  // never used
       for (uint32_t k = 0; r == 0 && k < num_fuse; ++k) {
         if (fuse_out(k) != static_cast<int32_t>(t)) continue;
@@ -452,11 +497,19 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
   }
   const size_t num_tensor_plans = num_plan;
   // The plan of global tensor `g`, or num_tensor_plans (constant, unused).
+  // Tensor plans were added in ascending global index: a binary search.
   auto plan_of = [&](uint32_t g) -> size_t {
-    for (size_t k = 0; k < num_tensor_plans; ++k) {
-      if (plan_owner[k] == g) return k;
+    size_t lo = 0;
+    size_t hi = num_tensor_plans;
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (plan_owner[mid] < g) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
     }
-    return num_tensor_plans;
+    return lo < num_tensor_plans && plan_owner[lo] == g ? lo : num_tensor_plans;
   };
 
   // Streaming: the input's shift seeds the analysis (one input, batch 1,
@@ -526,9 +579,9 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
     const OperatorDesc d = model.op(sg, o);
     TensorType type = TensorType::kInt8;
     if (d.inputs.size() > 0 && d.inputs[0] >= 0) {
-      type = model.tensor(sg, static_cast<uint32_t>(d.inputs[0])).type;
+      type = model.tensor_type(sg, static_cast<uint32_t>(d.inputs[0]));
     } else if (d.outputs.size() > 0 && d.outputs[0] >= 0) {
-      type = model.tensor(sg, static_cast<uint32_t>(d.outputs[0])).type;
+      type = model.tensor_type(sg, static_cast<uint32_t>(d.outputs[0]));
     }
     const OpKernel* kernel = lookup_op(d.builtin, type);
     if (kernel == nullptr) {
@@ -552,7 +605,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
     }
     for (uint32_t i = 0; i < d.outputs.size(); ++i) {
       const int32_t t = d.outputs[i];
-      if (t >= 0 && model.tensor(sg, static_cast<uint32_t>(t)).data != nullptr) {
+      if (t >= 0 && model.tensor_data(sg, static_cast<uint32_t>(t)) != nullptr) {
         return Status::Error(
             StatusCode::kMalformedModel, "%s at subgraph %u operator %u writes constant tensor %d",
             kernel->name, static_cast<unsigned>(sg), static_cast<unsigned>(o), static_cast<int>(t));
@@ -738,7 +791,7 @@ Status Interpreter::build(const TfliteModel& model, const InterpreterOptions& op
     }
     // Variables start at zero (TFLite resets them to zero at allocation).
     for (uint32_t t = 0; t < num_tensors; ++t) {
-      if (model.tensor(0, t).is_variable && tensors[t].data != nullptr && !tensors[t].constant) {
+      if (tensors[t].data != nullptr && !tensors[t].constant && model.tensor(0, t).is_variable) {
         std::memset(tensors[t].data, 0, tensors[t].bytes);
       }
     }

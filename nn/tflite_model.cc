@@ -43,6 +43,9 @@ Status TfliteModel::parse(const void* data, size_t size) {
     KWS_RETURN_IF_ERROR(parse_subgraph(sg));
   }
   KWS_RETURN_IF_ERROR(parse_metadata());
+  // Subgraph 0's tensor and operator vectors, read by every planning scan.
+  sg0_tensors_ = subgraph_vector(0, f::subgraph::kTensors, 4);
+  sg0_operators_ = subgraph_vector(0, f::subgraph::kOperators, 4);
   parsed_ = true;
   return Status::Ok();
 }
@@ -128,6 +131,10 @@ fb::Table TfliteModel::subgraph_table(uint32_t sg) const {
 }
 
 fb::Vector TfliteModel::subgraph_vector(uint32_t sg, int field_id, size_t elem_size) const {
+  if (parsed_ && sg == 0) {
+    if (field_id == f::subgraph::kTensors) return sg0_tensors_;
+    if (field_id == f::subgraph::kOperators) return sg0_operators_;
+  }
   fb::Vector v;
   bool present = false;
   (void)reader_.vector_field(subgraph_table(sg), field_id, elem_size, 1, &v, &present);
@@ -429,6 +436,26 @@ TensorDesc TfliteModel::tensor(uint32_t sg, uint32_t index) const {
   TensorDesc desc;
   if (reader_.table_element(v, index, &t).ok()) (void)parse_tensor(sg, index, t, &desc);
   return desc;
+}
+
+TensorType TfliteModel::tensor_type(uint32_t sg, uint32_t index) const {
+  // Validated by parse(): the reads below cannot fail.
+  fb::Table t;
+  uint8_t type = 0;
+  (void)reader_.table_element(subgraph_vector(sg, f::subgraph::kTensors, 4), index, &t);
+  (void)reader_.scalar<uint8_t>(t, f::tensor::kType, 0, &type);
+  return static_cast<TensorType>(type);
+}
+
+const uint8_t* TfliteModel::tensor_data(uint32_t sg, uint32_t index) const {
+  if (buffers_.size == 0) return nullptr;
+  fb::Table t;
+  uint32_t buffer = 0;
+  (void)reader_.table_element(subgraph_vector(sg, f::subgraph::kTensors, 4), index, &t);
+  (void)reader_.scalar<uint32_t>(t, f::tensor::kBuffer, 0, &buffer);
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  return buffer_data(buffer, &data, &size).ok() ? data : nullptr;
 }
 
 OperatorDesc TfliteModel::op(uint32_t sg, uint32_t index) const {

@@ -102,6 +102,10 @@ class TfliteModel {
   I32List inputs(uint32_t sg) const;
   I32List outputs(uint32_t sg) const;
   TensorDesc tensor(uint32_t sg, uint32_t index) const;
+  // Cheap single fields of tensor(sg, index) for hot loops (tensor() re-derives
+  // and re-checks the whole description).
+  TensorType tensor_type(uint32_t sg, uint32_t index) const;
+  const uint8_t* tensor_data(uint32_t sg, uint32_t index) const;  // nullptr: not constant
   OperatorDesc op(uint32_t sg, uint32_t index) const;
   // Cheap views of one operator for repeated scans (op() re-derives everything).
   int32_t op_builtin(uint32_t sg, uint32_t index) const;
@@ -151,6 +155,8 @@ class TfliteModel {
   fb::Vector subgraphs_;
   fb::Vector buffers_;
   fb::Vector metadata_;
+  fb::Vector sg0_tensors_;  // cached by parse(): the hot planning scans read them
+  fb::Vector sg0_operators_;
   uint32_t version_ = 0;
   bool parsed_ = false;
 };

@@ -32,9 +32,10 @@ Status var_name(const TfliteModel& m, const OperatorDesc& vh, VarName* out) {
   return m.option_string(vh, fv::kSharedName, &out->name);
 }
 
-// The op of subgraph `sg` that outputs `tensor`, or -1.
-int32_t producer(const TfliteModel& m, uint32_t sg, int32_t tensor) {
-  for (uint32_t o = 0; o < m.num_operators(sg); ++o) {
+// The first of ops [0, before) of subgraph `sg` that outputs `tensor`, or -1.
+int32_t producer(const TfliteModel& m, uint32_t sg, int32_t tensor, uint32_t before) {
+  const uint32_t n = m.num_operators(sg);
+  for (uint32_t o = 0; o < n && o < before; ++o) {
     const I32List outputs = m.op_outputs(sg, o);
     for (uint32_t i = 0; i < outputs.size(); ++i) {
       if (outputs[i] == tensor) return static_cast<int32_t>(o);
@@ -46,7 +47,7 @@ int32_t producer(const TfliteModel& m, uint32_t sg, int32_t tensor) {
 // The variable a RESOURCE tensor of subgraph `sg` refers to (its VAR_HANDLE
 // must be an earlier op than `before`).
 Status resolve(const TfliteModel& m, uint32_t sg, int32_t tensor, uint32_t before, VarName* out) {
-  const int32_t p = tensor < 0 ? -1 : producer(m, sg, tensor);
+  const int32_t p = tensor < 0 ? -1 : producer(m, sg, tensor, before);
   if (p < 0 || static_cast<uint32_t>(p) >= before ||
       m.op_builtin(sg, static_cast<uint32_t>(p)) != op::kVarHandle) {
     return Status::Error(StatusCode::kUnsupported,
